@@ -277,3 +277,52 @@ func TestOwnershipTransferAndRoles(t *testing.T) {
 			want(t, http.StatusNotFound)
 	})
 }
+
+func TestBudgetCanBeSetAndCleared(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "sqlite")
+	u := b.user(t)
+	path := "/api/v1/organizations/" + u.PersonalOrg
+	res := b.call(t, "PATCH", path, u.Token, map[string]any{"monthly_budget_cents": 12345}).
+		want(t, http.StatusOK)
+	if res.body["monthly_budget_cents"].(float64) != 12345 {
+		t.Fatalf("budget not set: %s", res.raw)
+	}
+	res = b.call(t, "PATCH", path, u.Token, map[string]any{"name": "Renamed"}).want(t, 200)
+	if res.body["monthly_budget_cents"] == nil {
+		t.Fatal("an absent budget field cleared the budget")
+	}
+	res = b.call(t, "PATCH", path, u.Token, map[string]any{"monthly_budget_cents": nil}).
+		want(t, http.StatusOK)
+	if res.body["monthly_budget_cents"] != nil {
+		t.Fatalf("null did not clear the budget: %s", res.raw)
+	}
+}
+
+func TestTemplateListPagesAndRenderWithoutBody(t *testing.T) {
+	t.Parallel()
+	b := setup(t, "sqlite")
+	u := b.user(t)
+	first := b.call(t, "GET", "/api/v1/templates?limit=10", u.Token, nil).want(t, 200)
+	second := b.call(t, "GET", "/api/v1/templates?limit=10&offset=10", u.Token, nil).want(t, 200)
+	if len(first.items(t)) != 10 || first.body["total"].(float64) < 40 ||
+		first.items(t)[0]["id"] == second.items(t)[0]["id"] {
+		t.Fatalf("template pages: %s", first.raw)
+	}
+	// A built-in whose variables all have defaults renders with no body.
+	for _, tpl := range builtinTemplates() {
+		complete := true
+		for _, v := range tpl.Variables {
+			complete = complete && v.Default != ""
+		}
+		if complete {
+			out := b.call(t, "POST", "/api/v1/templates/"+tpl.ID+"/render", u.Token, nil).
+				want(t, http.StatusOK)
+			if out.str(t, "prompt") == "" {
+				t.Fatal("empty render")
+			}
+			return
+		}
+	}
+	t.Skip("no built-in template has defaults for all its variables")
+}

@@ -23,6 +23,9 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if orgs == nil {
+		orgs = []*store.Organization{}
+	}
 	return writeJSON(w, http.StatusOK, map[string]any{"user": u, "organizations": orgs})
 }
 
@@ -99,8 +102,10 @@ func (s *Server) listOrgs(w http.ResponseWriter, r *http.Request) error {
 }
 
 type orgRequest struct {
-	Name               *string         `json:"name"`
-	MonthlyBudgetCents *int64          `json:"monthly_budget_cents"`
+	Name *string `json:"name"`
+	// MonthlyBudgetCents is raw so that an explicit null (no budget) can be
+	// told apart from an absent field (leave it as it is).
+	MonthlyBudgetCents json.RawMessage `json:"monthly_budget_cents"`
 	Settings           json.RawMessage `json:"settings"`
 }
 
@@ -114,11 +119,16 @@ func (req *orgRequest) apply(o *store.Organization, creating bool) error {
 		v.text("name", name, true, 200)
 		o.Name = name
 	}
-	if req.MonthlyBudgetCents != nil {
-		if *req.MonthlyBudgetCents < 0 {
-			v.add("monthly_budget_cents", "invalid", "must be zero or more")
+	switch raw := string(req.MonthlyBudgetCents); raw {
+	case "":
+	case "null":
+		o.MonthlyBudgetCents = nil
+	default:
+		var cents int64
+		if err := json.Unmarshal(req.MonthlyBudgetCents, &cents); err != nil || cents < 0 {
+			v.add("monthly_budget_cents", "invalid", "must be null or an integer of zero or more")
 		}
-		o.MonthlyBudgetCents = req.MonthlyBudgetCents
+		o.MonthlyBudgetCents = &cents
 	}
 	if req.Settings != nil {
 		settings, ok := compactJSON(req.Settings)
@@ -351,6 +361,10 @@ func (s *Server) transferOrg(w http.ResponseWriter, r *http.Request) error {
 	}
 	if o.Personal {
 		return errConflict("a personal organization cannot be transferred")
+	}
+	if req.UserID == o.OwnerID {
+		return errValidation(FieldError{Field: "user_id", Code: "already_owner",
+			Message: "is already the owner"})
 	}
 	err = s.store.InTx(r.Context(), func(tx *store.Store) error {
 		role, err := tx.OrgRole(r.Context(), o.ID, req.UserID)

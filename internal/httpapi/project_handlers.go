@@ -215,11 +215,20 @@ func (s *Server) putProjectMember(w http.ResponseWriter, r *http.Request, adding
 	}
 	s.audit(r, p.OrgID, action, "user", userID,
 		map[string]string{"project_id": p.ID, "from": string(from), "to": string(role)})
-	status := http.StatusOK
-	if adding {
-		status = http.StatusCreated
+	members, err := s.store.ProjectMembers(r.Context(), p.ID)
+	if err != nil {
+		return err
 	}
-	return writeJSON(w, status, map[string]any{"user_id": userID, "role": role})
+	for _, m := range members {
+		if m.UserID == userID {
+			status := http.StatusOK
+			if adding {
+				status = http.StatusCreated
+			}
+			return writeJSON(w, status, m)
+		}
+	}
+	return errNotFound("member")
 }
 
 func (s *Server) addProjectMember(w http.ResponseWriter, r *http.Request) error {

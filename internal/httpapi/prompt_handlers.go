@@ -234,6 +234,10 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
 			f.OrgIDs = append(f.OrgIDs, o.ID)
 		}
 	}
+	lp, err := listParams(r)
+	if err != nil {
+		return err
+	}
 	custom, err := s.store.ListTemplates(r.Context(), f)
 	if err != nil {
 		return err
@@ -244,8 +248,9 @@ func (s *Server) listTemplates(w http.ResponseWriter, r *http.Request) error {
 			items = append(items, t)
 		}
 	}
-	return writeJSON(w, http.StatusOK, newPage(items, len(items),
-		store.ListParams{Limit: len(items)}))
+	total := len(items)
+	items = items[min(lp.Offset, total):min(lp.Offset+lp.Limit, total)]
+	return writeJSON(w, http.StatusOK, newPage(items, total, lp))
 }
 
 func matchTemplate(t *store.Template, f store.TemplateFilter) bool {
@@ -374,8 +379,10 @@ func (s *Server) renderTemplate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var req renderRequest
-	if err := s.decode(w, r, &req); err != nil {
-		return err
+	if r.ContentLength != 0 {
+		if err := s.decode(w, r, &req); err != nil {
+			return err
+		}
 	}
 	text, err := t.Render(req.Variables)
 	if err != nil {
