@@ -313,7 +313,7 @@ func TestTemplateListPagesAndRenderWithoutBody(t *testing.T) {
 	tpl := customTemplate(u.PersonalOrg)
 	tpl["variables"] = []map[string]string{
 		{"name": "product", "label": "Product", "example": "a watch", "default": "a lamp"},
-		{"name": "surface", "label": "Surface", "example": "marble", "default": "a desk"},
+		{"name": "surface", "label": "Surface", "example": "marble", "default": "desk"},
 	}
 	id := b.call(t, "POST", "/api/v1/templates", u.Token, tpl).want(t, 201).str(t, "id")
 	out := b.call(t, "POST", "/api/v1/templates/"+id+"/render", u.Token, nil).want(t, 200)
