@@ -8,10 +8,13 @@ import (
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/reelforge/reelforge/internal/db/dbtest"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while serve writes to it.
@@ -153,5 +156,51 @@ func TestVersionAndUsage(t *testing.T) {
 	}
 	if Run(context.Background(), []string{"frobnicate"}, &out, &errs) != 2 {
 		t.Fatal("an unknown command should exit 2")
+	}
+}
+
+// TestServeOnMySQL starts the same binary code on MySQL (MariaDB in tests)
+// with the operators' variable names, and signs in the owner it seeded.
+func TestServeOnMySQL(t *testing.T) {
+	cfg := dbtest.EmptyMySQL(t)
+	t.Setenv("DB_CONNECTION", "mysql")
+	t.Setenv("DB_HOST", cfg.Host)
+	t.Setenv("DB_PORT", strconv.Itoa(cfg.Port))
+	t.Setenv("DB_DATABASE", cfg.Name)
+	t.Setenv("DB_USERNAME", cfg.User)
+	t.Setenv("DB_PASSWORD", cfg.Password)
+	t.Setenv("REELFORGE_ADMIN_EMAIL", "Boss@Example.com")
+	t.Setenv("REELFORGE_ADMIN_PASSWORD", "mysql-owner-pw")
+	t.Setenv("PASSWORD_HASH_COST", "4")
+	t.Setenv("LOG_LEVEL", "error")
+	addr := freeAddr(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errs syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- Run(ctx, []string{"serve", "--addr", addr, "--data", t.TempDir()}, &out, &errs)
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d: %s", code, errs.String())
+		}
+	}()
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
+		if strings.Contains(out.String(), "running at") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if strings.Contains(out.String(), "password:") {
+		t.Fatal("printed a generated password although one was configured")
+	}
+	if code, err := login(addr, "boss@example.com", "mysql-owner-pw"); err != nil || code != 200 {
+		t.Fatalf("owner login on MySQL: %d %v (%s)", code, err, errs.String())
+	}
+	var sout, serr bytes.Buffer
+	if Run(context.Background(), []string{"migrate", "status"}, &sout, &serr) != 0 ||
+		strings.Contains(sout.String(), "pending") {
+		t.Fatalf("migrate status on MySQL: %s %s", sout.String(), serr.String())
 	}
 }

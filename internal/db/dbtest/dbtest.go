@@ -162,6 +162,21 @@ func OpenEmpty(t testing.TB, dialect string) *db.DB {
 		t.Cleanup(func() { _ = d.Close() })
 		return d
 	}
+	cfg := EmptyMySQL(t)
+	d, err := db.Open(ctx, cfg)
+	if err != nil {
+		t.Fatalf("dbtest: opening mysql: %v", err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	return d
+}
+
+// EmptyMySQL creates an empty MySQL database, dropped when the test ends,
+// and returns its connection settings, for tests that start the binary's
+// own code paths (serve, migrate) against MySQL.
+func EmptyMySQL(t testing.TB) db.Config {
+	t.Helper()
+	ctx := context.Background()
 	admin, err := openAdmin(ctx)
 	if err != nil {
 		if os.Getenv("CI") != "" {
@@ -171,17 +186,13 @@ func OpenEmpty(t testing.TB, dialect string) *db.DB {
 	}
 	cfg := mysqlBase()
 	cfg.Name = "rf_test_" + RandomHex(6)
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+cfg.Name+"`"); err != nil {
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+cfg.Name+
+		"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
 		t.Fatalf("dbtest: creating database: %v", err)
 	}
-	d, err := db.Open(ctx, cfg)
-	if err != nil {
-		t.Fatalf("dbtest: opening mysql: %v", err)
-	}
 	t.Cleanup(func() {
-		_ = d.Close()
 		_, _ = admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+cfg.Name+"`")
 		_ = admin.Close()
 	})
-	return d
+	return cfg
 }
