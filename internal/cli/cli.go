@@ -22,6 +22,8 @@ const usage = `reelforge: a self-hosted AI video studio
 
 Usage:
   reelforge serve   [--addr HOST:PORT] [--data DIR]   API, console and workers in one process
+  reelforge api     [--addr HOST:PORT] [--data DIR]   API only, for several nodes behind a proxy
+  reelforge worker  [--queues runway,veo] [--concurrency N]  workers only
   reelforge migrate up|down|status [--data DIR]       manage the database schema
   reelforge admin create-user --email E --password P [--name N] [--data DIR]
   reelforge key generate                              print a new APP_KEY
@@ -65,6 +67,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 0
 	case "serve":
 		err = runServe(ctx, rest, stdout, stderr)
+	case "api":
+		err = runAPI(ctx, rest, stdout, stderr)
+	case "worker":
+		err = runWorker(ctx, rest, stdout, stderr)
 	case "migrate":
 		err = runMigrate(ctx, rest, stdout, stderr)
 	case "admin":

@@ -11,18 +11,29 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
-	"github.com/reelforge/reelforge/internal/auth"
 	"github.com/reelforge/reelforge/internal/config"
 	"github.com/reelforge/reelforge/internal/db"
 	"github.com/reelforge/reelforge/internal/httpapi"
+	"github.com/reelforge/reelforge/internal/queue"
 	"github.com/reelforge/reelforge/internal/store"
 	"github.com/reelforge/reelforge/internal/version"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	return runNode(ctx, "serve", args, stdout, stderr)
+}
+
+func runAPI(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runNode(ctx, "api", args, stdout, stderr)
+}
+
+// runNode runs an API node: with its workers (serve) or without (api).
+func runNode(ctx context.Context, mode string, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet(mode, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	flags := commonFlags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -33,44 +44,81 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	e.stdout = stdout
-	d, err := openDB(ctx, e.cfg)
+	a, err := newApp(ctx, e)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	n, err := d.Migrate(ctx)
-	if err != nil {
+	defer a.close()
+	if err := bootstrapOwner(ctx, e, a.db); err != nil {
 		return err
 	}
-	if n > 0 {
-		e.log.InfoContext(ctx, "cli: applied migrations", slog.Int("count", n))
+	var pool *queue.Pool
+	if mode == "serve" {
+		if pool, err = a.startWorkers(ctx, nil, e.cfg.Engine.WorkerConcurrency); err != nil {
+			return err
+		}
 	}
-	if err := bootstrapOwner(ctx, e, d); err != nil {
-		return err
+	err = listenAndServe(ctx, e, a.handler())
+	if pool != nil {
+		drain(e, pool)
 	}
-	api, err := NewAPI(e.cfg, d, e.log)
-	if err != nil {
-		return err
-	}
-	return listenAndServe(ctx, e, api)
+	return err
 }
 
-// NewAPI wires the HTTP API on an open, migrated database.
-func NewAPI(cfg *config.Config, d *db.DB, log *slog.Logger) (http.Handler, error) {
-	keys, err := auth.DeriveKeys(cfg.AppKey)
-	if err != nil {
-		return nil, err
+// drainGrace is how long a stopping process lets running tasks finish
+// before it releases them to other workers.
+const drainGrace = 20 * time.Second
+
+func drain(e *env, pool *queue.Pool) {
+	ctx, cancel := context.WithTimeout(context.Background(), drainGrace)
+	defer cancel()
+	if err := pool.Stop(ctx); err != nil {
+		e.log.Warn("cli: draining workers", slog.String("error", err.Error()))
 	}
-	srv := httpapi.New(httpapi.Config{
-		AccessTokenTTL:         cfg.AccessTokenTTL,
-		RefreshTokenTTL:        cfg.RefreshTokenTTL,
-		LoginAttemptsPerMinute: cfg.LoginAttemptsPerMinute,
-		MaxBodyBytes:           cfg.MaxBodyBytes,
-		PasswordCost:           cfg.PasswordCost,
-		TrustedProxies:         cfg.TrustedProxies,
-		Version:                version.String(),
-	}, store.New(d), auth.NewTokens(keys.JWT, cfg.AccessTokenTTL), log)
-	return srv.Handler(), nil
+}
+
+func runWorker(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	flags := commonFlags(fs)
+	queues := fs.String("queues", "", "comma-separated queues (default: every provider and media)")
+	concurrency := fs.Int("concurrency", 0, "tasks run at once (WORKER_CONCURRENCY, default 4)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	e, err := load(*flags, stderr)
+	if err != nil {
+		return err
+	}
+	e.stdout = stdout
+	a, err := newApp(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	var names []string
+	for _, q := range strings.Split(*queues, ",") {
+		if q = strings.TrimSpace(q); q != "" {
+			if !slices.Contains(a.engine.Queues(), q) {
+				return usageError{fmt.Sprintf("unknown queue %q (known: %s)", q,
+					strings.Join(a.engine.Queues(), ", "))}
+			}
+			names = append(names, q)
+		}
+	}
+	n := *concurrency
+	if n <= 0 {
+		n = e.cfg.Engine.WorkerConcurrency
+	}
+	pool, err := a.startWorkers(ctx, names, n)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Reelforge worker running (%d at once)\n", n)
+	<-ctx.Done()
+	e.log.Info("cli: worker stopping, draining")
+	drain(e, pool)
+	return nil
 }
 
 func listenAndServe(ctx context.Context, e *env, h http.Handler) error {

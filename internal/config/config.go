@@ -30,6 +30,9 @@ const (
 // by concern; each field's default is stated in options.go and in
 // docs/configuration.md.
 type Config struct {
+	// env is every variable seen, for components that read their own
+	// settings (the simulator's SIM_* variables).
+	env map[string]string
 	// AccessTokenTTL is the lifetime of an access token. Defaults to 15m.
 	AccessTokenTTL time.Duration
 	// Addr is the address the HTTP server listens on. Defaults to
@@ -74,9 +77,37 @@ type Config struct {
 	RefreshTokenTTL time.Duration
 	// Storage describes where media files live.
 	Storage StorageConfig
+	// Engine holds the generation engine's settings.
+	Engine EngineConfig
+	// FFmpegPath and FFprobePath locate the media tools. Default ffmpeg and
+	// ffprobe on PATH.
+	FFmpegPath, FFprobePath string
+	// OutboundAllow lists hosts and CIDRs that downloads may reach even
+	// though they are private or loopback. Default none.
+	OutboundAllow []string
 	// TrustedProxies are the peers whose X-Forwarded-For names the client,
 	// such as an nginx on the same host. Defaults to loopback.
 	TrustedProxies []netip.Prefix
+}
+
+// EngineConfig holds the generation engine's settings.
+type EngineConfig struct {
+	DedupeWindow      time.Duration // defaults to 24h
+	MaxAttempts       int           // defaults to 3
+	WorkerConcurrency int           // defaults to 4
+	// QueueLease is how long a claimed entry stays with its worker without
+	// renewal; a dead worker's tasks move on after it. Defaults to 30s.
+	QueueLease        time.Duration
+	OrgConcurrency    int // defaults to 0, no cap
+	OrgRatePerMinute  int // defaults to 0, no cap
+	UserRatePerMinute int // defaults to 0, no cap
+	// ProviderConcurrency and ProviderRatePerMinute override the vendors'
+	// documented defaults per provider.
+	ProviderConcurrency   map[string]int
+	ProviderRatePerMinute map[string]int
+	// SimBaseURL, when set, makes this process use a simulator served by
+	// another process (an API node) instead of its own.
+	SimBaseURL string
 }
 
 // DBConfig holds the DB_* settings.
@@ -157,7 +188,7 @@ func FromMap(env map[string]string, flags Flags) (*Config, error) {
 	if flags.DataDir != "" {
 		env["REELFORGE_DATA"] = flags.DataDir
 	}
-	cfg := &Config{}
+	cfg := &Config{env: env}
 	for _, opt := range options {
 		raw, err := lookup(env, opt)
 		if err != nil {
@@ -199,6 +230,10 @@ func lookup(env map[string]string, opt option) (string, error) {
 	}
 	return strings.TrimSpace(string(b)), nil
 }
+
+// Getenv returns a variable from the environment or the .env file, the way
+// Load saw it.
+func (c *Config) Getenv(name string) string { return c.env[name] }
 
 func (c *Config) validate() error {
 	if c.Env == EnvProduction && len(c.AppKey) == 0 {

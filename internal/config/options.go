@@ -206,6 +206,84 @@ var options = []option{
 			}
 			return nil
 		}},
+	{Name: "REELFORGE_OUTBOUND_ALLOW",
+		Doc: "comma-separated hosts (or *.suffix) and CIDRs that downloads may reach although " +
+			"private or loopback; for relays and tests",
+		set: func(c *Config, v string) error {
+			c.OutboundAllow = nil
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					c.OutboundAllow = append(c.OutboundAllow, s)
+				}
+			}
+			return nil
+		}},
+	{Name: "FFMPEG_PATH", Default: "ffmpeg", Doc: "the ffmpeg binary, a path or a name on PATH",
+		set: func(c *Config, v string) error { c.FFmpegPath = v; return nil }},
+	{Name: "FFPROBE_PATH", Default: "ffprobe", Doc: "the ffprobe binary",
+		set: func(c *Config, v string) error { c.FFprobePath = v; return nil }},
+	{Name: "WORKER_CONCURRENCY", Default: "4",
+		Doc: "tasks one process runs at once (flag --concurrency of worker)",
+		set: intIn(func(c *Config) *int { return &c.Engine.WorkerConcurrency }, 1, 1000)},
+	{Name: "QUEUE_LEASE", Default: "30s",
+		Doc: "how long a worker holds a claimed task without renewing; a dead worker's tasks " +
+			"are picked up after it",
+		set: durationIn(func(c *Config) *time.Duration { return &c.Engine.QueueLease },
+			time.Second, time.Hour)},
+	{Name: "TASK_MAX_ATTEMPTS", Default: "3",
+		Doc: "attempts of a task on rate_limited, timeout and provider_error before it fails",
+		set: intIn(func(c *Config) *int { return &c.Engine.MaxAttempts }, 1, 20)},
+	{Name: "DEDUPE_WINDOW", Default: "24h",
+		Doc: "an identical variant within this window reuses the earlier output; 0s disables",
+		set: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				return fmt.Errorf("%q is not a duration of zero or more", v)
+			}
+			c.Engine.DedupeWindow = d
+			if d == 0 {
+				c.Engine.DedupeWindow = -1
+			}
+			return nil
+		}},
+	{Name: "PROVIDER_CONCURRENCY",
+		Doc: "per-provider caps on tasks running at once across all workers, e.g. runway=8,sim=4; " +
+			"defaults to each vendor's documented tier",
+		set: providerInts(func(c *Config) *map[string]int { return &c.Engine.ProviderConcurrency })},
+	{Name: "PROVIDER_RATE_PER_MINUTE",
+		Doc: "per-provider caps on task starts per minute, e.g. runway=60",
+		set: providerInts(func(c *Config) *map[string]int { return &c.Engine.ProviderRatePerMinute })},
+	{Name: "ORG_CONCURRENCY", Default: "0",
+		Doc: "tasks one organization runs at once; 0 means no cap",
+		set: intIn(func(c *Config) *int { return &c.Engine.OrgConcurrency }, 0, 100000)},
+	{Name: "ORG_RATE_PER_MINUTE", Default: "0", Doc: "task starts per organization per minute",
+		set: intIn(func(c *Config) *int { return &c.Engine.OrgRatePerMinute }, 0, 1000000)},
+	{Name: "USER_RATE_PER_MINUTE", Default: "0", Doc: "task starts per user per minute",
+		set: intIn(func(c *Config) *int { return &c.Engine.UserRatePerMinute }, 0, 1000000)},
+	{Name: "PROVIDER_SIM_BASE_URL",
+		Doc: "URL of a simulator served by an API node (http://host:8080/sim), for worker " +
+			"processes; empty runs the simulator in this process",
+		set: func(c *Config, v string) error { c.Engine.SimBaseURL = strings.TrimRight(v, "/"); return nil }},
+	{Name: "SIM_QUEUE_DELAY", Default: "1s", Doc: "simulator: time a job stays queued",
+		set: func(*Config, string) error { return nil }},
+	{Name: "SIM_RENDER_DELAY", Default: "2s", Doc: "simulator: least time a job renders",
+		set: func(*Config, string) error { return nil }},
+	{Name: "SIM_FAIL_RATE", Default: "0", Doc: "simulator: share of jobs that fail (0 to 1)",
+		set: func(*Config, string) error { return nil }},
+	{Name: "SIM_RATE_LIMIT_RATE", Default: "0",
+		Doc: "simulator: share of creates refused as rate limited",
+		set: func(*Config, string) error { return nil }},
+	{Name: "SIM_TIMEOUT_RATE", Default: "0", Doc: "simulator: share of jobs that time out",
+		set: func(*Config, string) error { return nil }},
+	{Name: "SIM_MAX_PARALLEL", Default: "2", Doc: "simulator: FFmpeg renders at once",
+		set: func(*Config, string) error { return nil }},
+	{Name: "SIM_OUTPUT_DIR", Doc: "simulator: where renders go; defaults to a temporary folder",
+		set: func(*Config, string) error { return nil }},
+	{Name: "SIM_SEED", Default: "1", Doc: "simulator: seed of its random failures",
+		set: func(*Config, string) error { return nil }},
+	{Name: "SIM_TOKEN", Secret: true,
+		Doc: "simulator: bearer token its HTTP API requires; workers send it",
+		set: func(*Config, string) error { return nil }},
 	{Name: "LOG_LEVEL", Default: "info", Doc: "debug, info, warn or error",
 		set: oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
 	{Name: "LOG_FORMAT", Default: "json", Doc: "json or text",
@@ -229,6 +307,26 @@ func intIn(field func(*Config) *int, lo, hi int) func(*Config, string) error {
 			return fmt.Errorf("%q is not an integer from %d to %d", v, lo, hi)
 		}
 		*field(c) = n
+		return nil
+	}
+}
+
+// providerInts parses name=value pairs keyed by provider.
+func providerInts(field func(*Config) *map[string]int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		m := map[string]int{}
+		for _, pair := range strings.Split(v, ",") {
+			if pair = strings.TrimSpace(pair); pair == "" {
+				continue
+			}
+			name, num, ok := strings.Cut(pair, "=")
+			n, err := strconv.Atoi(strings.TrimSpace(num))
+			if !ok || err != nil || n < 0 || strings.TrimSpace(name) == "" {
+				return fmt.Errorf("%q is not provider=number", pair)
+			}
+			m[strings.TrimSpace(name)] = n
+		}
+		*field(c) = m
 		return nil
 	}
 }

@@ -242,3 +242,5 @@ func (b *testBundle) project(t testing.TB, token, orgID string) string {
 		map[string]any{"org_id": orgID, "name": "Project " + dbtest.RandomHex(4)})
 	return res.want(t, http.StatusCreated).str(t, "id")
 }
+
+var jsonMarshal = json.Marshal

@@ -19,8 +19,8 @@ type rbacPeople struct {
 
 // rbacFixture is one team organization with one of everything in it.
 type rbacFixture struct {
-	org, project, prompt, version, template, apiKey string
-	keys                                            map[auth.Role]string
+	org, project, prompt, version, template, apiKey, job string
+	keys                                                 map[auth.Role]string
 }
 
 func newRBACFixture(t *testing.T, b *testBundle, p *rbacPeople) *rbacFixture {
@@ -39,6 +39,9 @@ func newRBACFixture(t *testing.T, b *testBundle, p *rbacPeople) *rbacFixture {
 		map[string]string{"name": "v1"}).want(t, http.StatusCreated).str(t, "id")
 	fx.template = b.call(t, "POST", "/api/v1/templates", p.owner.Token, customTemplate(fx.org)).
 		want(t, http.StatusCreated).str(t, "id")
+	fx.job = b.call(t, "POST", "/api/v1/jobs", p.owner.Token, map[string]any{
+		"project_id": fx.project, "prompt": "a lighthouse " + dbtest.RandomHex(4),
+		"providers": []string{"sim"}, "duration": 1}).want(t, http.StatusAccepted).str(t, "id")
 	for _, role := range []auth.Role{auth.RoleAdmin, auth.RoleEditor, auth.RoleViewer} {
 		res := b.call(t, "POST", "/api/v1/organizations/"+fx.org+"/api-keys", p.owner.Token,
 			map[string]string{"name": "ci " + string(role), "role": string(role)}).
@@ -240,6 +243,34 @@ func routeCases() []routeCase {
 			}},
 		{method: "GET", path: "projects/{project_id}/changes", scope: scopeProject, min: V, ok: 200,
 			url: proj("/changes")},
+		{method: "GET", path: "jobs", scope: scopeGlobal, ok: 200, url: fixed("/api/v1/jobs")},
+		{method: "POST", path: "jobs", scope: scopeProject, min: E, ok: 202,
+			url: fixed("/api/v1/jobs"),
+			body: func(_ *testing.T, _ *testBundle, fx *rbacFixture, _ *rbacPeople) any {
+				return map[string]any{"project_id": fx.project, "providers": []string{"sim"},
+					"prompt": "a harbour " + dbtest.RandomHex(4), "duration": 1}
+			}},
+		{method: "GET", path: "jobs/{job_id}", scope: scopeProject, min: V, ok: 200,
+			url: func(fx *rbacFixture, _ *rbacPeople) string { return "/api/v1/jobs/" + fx.job }},
+		{method: "GET", path: "jobs/{job_id}/tasks", scope: scopeProject, min: V, ok: 200,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/jobs/" + fx.job + "/tasks"
+			}},
+		{method: "GET", path: "jobs/{job_id}/events", scope: scopeProject, min: V, ok: 200,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/jobs/" + fx.job + "/events"
+			}},
+		{method: "POST", path: "jobs/{job_id}/cancel", scope: scopeProject, min: E, ok: 200,
+			destructive: true,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/jobs/" + fx.job + "/cancel"
+			}},
+		// Retrying a job without failed tasks is a conflict: being let in
+		// shows as 409, being kept out as 403 or 404.
+		{method: "POST", path: "jobs/{job_id}/retry", scope: scopeProject, min: E, ok: 409,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/jobs/" + fx.job + "/retry"
+			}},
 		{method: "GET", path: "prompts?project_id", scope: scopeProject, min: V, ok: 200,
 			url: func(fx *rbacFixture, _ *rbacPeople) string { return "/api/v1/prompts?project_id=" + fx.project }},
 		{method: "POST", path: "prompts", scope: scopeProject, min: E, ok: 201,
@@ -287,7 +318,7 @@ func (c routeCase) want(p principalCase) int {
 func TestEveryRouteWithEveryRole(t *testing.T) {
 	t.Parallel()
 	forEachDialect(t, func(t *testing.T, dialect string) {
-		b := setup(t, dialect)
+		b := setupEngine(t, dialect, engineOpts{noWorkers: true}).testBundle
 		p := &rbacPeople{owner: b.user(t), admin: b.user(t), editor: b.user(t),
 			viewer: b.user(t), target: b.user(t), outsider: b.user(t), projectEditor: b.user(t)}
 		shared := newRBACFixture(t, b, p)

@@ -65,6 +65,14 @@ func (s *Server) routes() []route {
 		{"PATCH /api/v1/prompts/{prompt_id}", true, s.updatePrompt},
 		{"DELETE /api/v1/prompts/{prompt_id}", true, s.deletePrompt},
 
+		{"GET /api/v1/jobs", true, s.listJobs},
+		{"POST /api/v1/jobs", true, s.createJob},
+		{"GET /api/v1/jobs/{job_id}", true, s.getJob},
+		{"GET /api/v1/jobs/{job_id}/tasks", true, s.listJobTasks},
+		{"GET /api/v1/jobs/{job_id}/events", true, s.listJobEvents},
+		{"POST /api/v1/jobs/{job_id}/cancel", true, s.cancelJob},
+		{"POST /api/v1/jobs/{job_id}/retry", true, s.retryJob},
+
 		{"GET /api/v1/templates", true, s.listTemplates},
 		{"POST /api/v1/templates", true, s.createTemplate},
 		{"GET /api/v1/templates/{template_id}", true, s.getTemplate},

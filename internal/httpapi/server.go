@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/auth"
+	"github.com/reelforge/reelforge/internal/engine"
+	"github.com/reelforge/reelforge/internal/obs"
+	"github.com/reelforge/reelforge/internal/storage"
 	"github.com/reelforge/reelforge/internal/store"
 )
 
@@ -32,9 +35,21 @@ type Config struct {
 	Version string
 }
 
+// Deps are the optional collaborators of the generation routes; without
+// them those routes answer 503.
+type Deps struct {
+	Engine  *engine.Engine
+	Disk    storage.Disk
+	Metrics *obs.Metrics
+}
+
+// Use adds the generation engine and storage to the server.
+func (s *Server) Use(d Deps) { s.deps = d }
+
 // Server is the API's handlers and their dependencies.
 type Server struct {
 	cfg     Config
+	deps    Deps
 	store   *store.Store
 	tokens  *auth.Tokens
 	log     *slog.Logger

@@ -177,3 +177,10 @@ func wrap(err error, doing string) error {
 	}
 	return fmt.Errorf("store: %s: %w", doing, err)
 }
+
+// SQLTx returns the transaction a Store from InTx runs in, so that other
+// packages (the queue's EnqueueTx) can write in the same transaction.
+func (s *Store) SQLTx() (*sql.Tx, bool) {
+	tx, ok := s.q.(*sql.Tx)
+	return tx, ok
+}
