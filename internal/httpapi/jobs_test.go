@@ -127,7 +127,8 @@ func TestJobRunsLiveToAnExactOutput(t *testing.T) {
 		resp.Body.Close()
 		if !strings.Contains(string(metrics),
 			`reelforge_tasks_total{error_code="",provider="sim",status="succeeded"} 1`) {
-			t.Fatalf("metrics lack the finished task")
+			t.Fatalf("metrics lack the finished task:\n%s", grepLines(string(metrics),
+				"reelforge_tasks_total"))
 		}
 	})
 }
@@ -394,4 +395,14 @@ func mustMarshal(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

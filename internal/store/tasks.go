@@ -116,20 +116,18 @@ func (s *Store) JobTasks(ctx context.Context, jobID string) ([]*Task, error) {
 	return out, wrap(rows.Err(), "listing tasks")
 }
 
-// UpdateTask saves a task's mutable state. It refuses to move a task out of
-// a terminal status, so a late poll cannot undo a cancel: the result is
-// ErrNotFound when the stored row is already terminal and the new status
-// differs.
+// UpdateTask saves a task's mutable state. It refuses to touch a task that
+// is already final, so a late poll cannot undo a cancel and a repeated
+// finish is not counted twice: the result is then ErrNotFound.
 func (s *Store) UpdateTask(ctx context.Context, t *Task) error {
 	t.UpdatedAt = db.Now()
 	res, err := s.q.ExecContext(ctx, `UPDATE job_tasks SET status = ?, progress = ?,
 		attempt = ?, provider_job_id = ?, error_code = ?, error_message = ?,
 		actual_cost_cents = ?, output_json = ?, updated_at = ?, started_at = ?,
-		finished_at = ? WHERE id = ? AND (status NOT IN ('succeeded', 'failed', 'canceled')
-		OR status = ?)`,
+		finished_at = ? WHERE id = ? AND status NOT IN ('succeeded', 'failed', 'canceled')`,
 		t.Status, t.Progress, t.Attempt, nullString(t.ProviderJobID), t.ErrorCode,
 		t.ErrorMessage, t.ActualCostCents, jsonText(t.Output), db.Time(t.UpdatedAt),
-		db.NullTime(t.StartedAt), db.NullTime(t.FinishedAt), t.ID, t.Status)
+		db.NullTime(t.StartedAt), db.NullTime(t.FinishedAt), t.ID)
 	return affected(res, err, "updating task")
 }
 
