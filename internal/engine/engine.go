@@ -10,6 +10,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -133,7 +134,11 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Engine{cfg: cfg.withDefaults(), Deps: deps, now: time.Now}, nil
+	e := &Engine{cfg: cfg.withDefaults(), Deps: deps, now: time.Now}
+	if err := e.registerMetrics(); err != nil {
+		return nil, fmt.Errorf("engine: registering metrics: %w", err)
+	}
+	return e, nil
 }
 
 // Queues lists the queues the engine's tasks use: one per enabled provider

@@ -130,6 +130,14 @@ func TestJobRunsLiveToAnExactOutput(t *testing.T) {
 			t.Fatalf("metrics lack the finished task:\n%s", grepLines(string(metrics),
 				"reelforge_tasks_total"))
 		}
+		for _, series := range []string{`reelforge_queue_entries{queue="sim",state="ready"} 0`,
+			`reelforge_provider_concurrency_in_use{provider="sim"} 0`,
+			`reelforge_provider_request_duration_seconds_count{operation="create",provider="sim"} 1`,
+			`reelforge_cost_cents_total{provider="sim"} 1`} {
+			if !strings.Contains(string(metrics), series) {
+				t.Fatalf("metrics lack %s:\n%s", series, grepLines(string(metrics), "reelforge_"))
+			}
+		}
 	})
 }
 
