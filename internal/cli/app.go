@@ -22,13 +22,14 @@ import (
 	"github.com/reelforge/reelforge/internal/media"
 	"github.com/reelforge/reelforge/internal/netguard"
 	"github.com/reelforge/reelforge/internal/obs"
-	"github.com/reelforge/reelforge/internal/provider"
 	"github.com/reelforge/reelforge/internal/provider/sim"
 	"github.com/reelforge/reelforge/internal/queue"
 	"github.com/reelforge/reelforge/internal/ratelimit"
+	"github.com/reelforge/reelforge/internal/secret"
 	"github.com/reelforge/reelforge/internal/storage"
 	"github.com/reelforge/reelforge/internal/store"
 	"github.com/reelforge/reelforge/internal/version"
+	"github.com/reelforge/reelforge/web"
 )
 
 // app is one process's wiring: the database, queue, storage, providers and
@@ -42,8 +43,10 @@ type app struct {
 	queue   queue.Backend
 	redis   *redis.Client
 	disk    *storage.Local
+	cold    storage.Disk // object storage when STORAGE_DISK is s3 or oss, else nil
 	media   *media.Runner
 	sim     *sim.Sim
+	box     *secret.Box
 	engine  *engine.Engine
 	metrics *obs.Metrics
 	closers []func() error
@@ -75,17 +78,17 @@ func newApp(ctx context.Context, e *env) (a *app, err error) {
 		FFprobePath: e.cfg.FFprobePath, Logger: a.log}); err != nil {
 		return nil, err
 	}
-	a.disk, err = storage.NewLocal(storage.LocalConfig{Root: filepath.Join(e.cfg.DataDir,
-		"storage"), BaseURL: e.cfg.AppURL, SigningKey: a.keys.URL})
-	if err != nil {
+	if err := a.openDisks(ctx); err != nil {
 		return nil, err
 	}
-	a.closers = append(a.closers, a.disk.Close)
 	if err := a.openQueue(ctx); err != nil {
 		return nil, err
 	}
-	registry, err := a.providers(ctx)
+	registry, factories, configs, err := a.providers(ctx)
 	if err != nil {
+		return nil, err
+	}
+	if a.box, err = secret.NewBox(a.keys.Secrets, 1); err != nil {
 		return nil, err
 	}
 	allow, err := netguard.ParseAllow(strings.Join(e.cfg.OutboundAllow, ","))
@@ -135,13 +138,55 @@ func newApp(ctx context.Context, e *env) (a *app, err error) {
 		OrgConcurrency:    e.cfg.Engine.OrgConcurrency,
 		OrgRatePerMinute:  e.cfg.Engine.OrgRatePerMinute,
 		UserRatePerMinute: e.cfg.Engine.UserRatePerMinute,
+		PublicURL:         e.cfg.AppURL,
+		CallbackKey:       a.keys.URL,
 	}, engine.Deps{Store: a.store, Queue: a.queue, Providers: registry, Limiter: limiter,
 		Slots: slots, Disk: a.disk, Media: a.media, Outbound: outbound, Metrics: a.metrics,
-		Logger: a.log, TempDir: tmp})
+		Logger: a.log, TempDir: tmp, Cold: a.cold, OutboundPolicy: netguard.Policy{Allow: allow},
+		AccountSource: &engine.Accounts{Store: a.store, Box: a.box, Factories: factories,
+			Base: configs}})
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// openDisks opens the local disk, which is always the hot working store
+// that FFmpeg reads and writes, and for STORAGE_DISK=s3 or oss the object
+// storage that keeps the cold copy of every final file and serves it.
+func (a *app) openDisks(ctx context.Context) error {
+	var err error
+	a.disk, err = storage.NewLocal(storage.LocalConfig{Root: filepath.Join(a.cfg.DataDir,
+		"storage"), BaseURL: a.cfg.AppURL, SigningKey: a.keys.URL})
+	if err != nil {
+		return err
+	}
+	a.closers = append(a.closers, a.disk.Close)
+	sc := a.cfg.Storage
+	var cfg storage.S3Config
+	switch sc.Disk {
+	case "s3":
+		cfg = storage.S3Config{Endpoint: sc.S3Endpoint, Region: sc.S3Region,
+			Bucket: sc.S3Bucket, AccessKeyID: sc.S3AccessKeyID, SecretAccessKey: sc.S3SecretKey,
+			UseSSL: sc.S3UseSSL, PathStyle: sc.S3PathStyle}
+	case "oss":
+		// OSS_ENDPOINT names the region: oss-<region>[-internal].aliyuncs.com.
+		host := strings.TrimPrefix(strings.TrimPrefix(sc.OSSEndpoint, "https://"), "http://")
+		region := strings.TrimSuffix(strings.TrimSuffix(host, ".aliyuncs.com"), "-internal")
+		cfg = storage.OSSPreset(region)
+		cfg.Endpoint = host
+		cfg.Bucket, cfg.AccessKeyID = sc.OSSBucket, sc.OSSAccessKeyID
+		cfg.SecretAccessKey = sc.OSSAccessSecret
+	default:
+		return nil
+	}
+	cfg.CDNBaseURL = sc.CDNBaseURL
+	if a.cold, err = storage.NewS3(ctx, cfg); err != nil {
+		return fmt.Errorf("config: invalid STORAGE_DISK=%s settings: %w", sc.Disk, err)
+	}
+	a.log.InfoContext(ctx, "cli: storage is hot local disk plus cold object storage",
+		slog.String("disk", sc.Disk))
+	return nil
 }
 
 func (a *app) openQueue(ctx context.Context) error {
@@ -160,42 +205,6 @@ func (a *app) openQueue(ctx context.Context) error {
 	return nil
 }
 
-// providers builds the registry of PROVIDERS_ENABLED. The simulator runs in
-// this process unless PROVIDER_SIM_BASE_URL names one served elsewhere.
-func (a *app) providers(ctx context.Context) (*provider.Registry, error) {
-	factories := map[string]provider.Factory{}
-	configs := map[string]provider.Config{}
-	for _, name := range a.cfg.Providers.Enabled {
-		if name != sim.Name {
-			return nil, fmt.Errorf("config: invalid PROVIDERS_ENABLED: the %s adapter is "+
-				"not part of this build yet; enable sim", name)
-		}
-	}
-	if a.cfg.Engine.SimBaseURL != "" {
-		factories[sim.Name] = sim.RemoteFactory()
-		configs[sim.Name] = provider.Config{Name: sim.Name, BaseURL: a.cfg.Engine.SimBaseURL,
-			Credentials: a.cfg.Getenv("SIM_TOKEN"), Logger: a.log,
-			HTTPClient: &http.Client{Timeout: 30 * time.Second}, Getenv: a.cfg.Getenv}
-	} else {
-		simCfg, err := sim.LoadConfig(a.cfg.Getenv)
-		if err != nil {
-			return nil, fmt.Errorf("config: %w", err)
-		}
-		simCfg.BaseURL = a.cfg.AppURL + "/sim"
-		if simCfg.OutputDir == "" {
-			simCfg.OutputDir = filepath.Join(a.cfg.DataDir, "sim")
-		}
-		simCfg.Runner, simCfg.Logger = a.media, a.log
-		if a.sim, err = sim.New(simCfg); err != nil {
-			return nil, err
-		}
-		a.closers = append(a.closers, a.sim.Close)
-		s := a.sim
-		factories[sim.Name] = func(provider.Config) (provider.Provider, error) { return s, nil }
-	}
-	return provider.NewRegistry(a.cfg.Providers.Enabled, factories, configs)
-}
-
 // handler is the whole HTTP surface of an API node.
 func (a *app) handler() http.Handler {
 	api := httpapi.New(httpapi.Config{
@@ -203,19 +212,39 @@ func (a *app) handler() http.Handler {
 		RefreshTokenTTL:        a.cfg.RefreshTokenTTL,
 		LoginAttemptsPerMinute: a.cfg.LoginAttemptsPerMinute,
 		MaxBodyBytes:           a.cfg.MaxBodyBytes,
+		MaxUploadBytes:         a.cfg.Storage.MaxUploadBytes,
 		PasswordCost:           a.cfg.PasswordCost,
 		TrustedProxies:         a.cfg.TrustedProxies,
 		Version:                version.String(),
 	}, a.store, auth.NewTokens(a.keys.JWT, a.cfg.AccessTokenTTL), a.log)
-	api.Use(httpapi.Deps{Engine: a.engine, Disk: a.disk, Metrics: a.metrics})
+	api.Use(httpapi.Deps{Engine: a.engine, Disk: a.disk, Metrics: a.metrics, Box: a.box})
 	mux := http.NewServeMux()
-	mux.Handle("/", api.Handler())
+	apiHandler := api.Handler()
+	mux.Handle("/api/", apiHandler)
+	mux.Handle("/healthz", apiHandler)
+	mux.Handle("/readyz", apiHandler)
+	mux.Handle("/", web.Handler(a.mediaOrigins()...))
 	mux.Handle("/files/", a.disk.Handler())
 	mux.Handle("GET /metrics", a.metrics.Handler())
 	if a.sim != nil {
 		mux.Handle("/sim/", http.StripPrefix("/sim", a.sim.Handler()))
 	}
 	return mux
+}
+
+// mediaOrigins are the places besides APP_URL that signed links point at
+// (object storage or its CDN), which the console's CSP must allow for images
+// and videos. Signing a link is local work when the region is configured.
+func (a *app) mediaOrigins() []string {
+	origins := []string{a.cfg.AppURL}
+	if a.cold != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if u, err := a.cold.URL(ctx, "console/probe", time.Minute, ""); err == nil {
+			origins = append(origins, u)
+		}
+	}
+	return origins
 }
 
 // startWorkers runs a queue pool on queues (all of the engine's when

@@ -26,6 +26,7 @@ Usage:
   reelforge worker  [--queues runway,veo] [--concurrency N]  workers only
   reelforge migrate up|down|status [--data DIR]       manage the database schema
   reelforge admin create-user --email E --password P [--name N] [--data DIR]
+  reelforge admin rotate-key --old-key OLD           re-encrypt provider keys under APP_KEY
   reelforge key generate                              print a new APP_KEY
   reelforge version
 
@@ -188,8 +189,12 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "rotate-key" {
+		return runRotateKey(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "create-user" {
-		return usageError{"usage: reelforge admin create-user --email E --password P [--name N]"}
+		return usageError{"usage: reelforge admin create-user --email E --password P [--name N]" +
+			"\n       reelforge admin rotate-key --old-key OLD_APP_KEY"}
 	}
 	fs := flag.NewFlagSet("admin create-user", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/reelforge/reelforge/internal/config"
 	"github.com/reelforge/reelforge/internal/db"
+	"github.com/reelforge/reelforge/internal/engine"
 	"github.com/reelforge/reelforge/internal/httpapi"
 	"github.com/reelforge/reelforge/internal/queue"
 	"github.com/reelforge/reelforge/internal/store"
@@ -57,6 +58,15 @@ func runNode(ctx context.Context, mode string, args []string, stdout, stderr io.
 		if pool, err = a.startWorkers(ctx, nil, e.cfg.Engine.WorkerConcurrency); err != nil {
 			return err
 		}
+		cleaner, err := a.engine.NewCleaner(engine.CleanerConfig{
+			Interval: e.cfg.Storage.CleanupInterval, Retention: e.cfg.Storage.LocalRetention})
+		if err != nil {
+			return err
+		}
+		if err := cleaner.Start(ctx); err != nil {
+			return err
+		}
+		defer cleaner.Stop()
 	}
 	err = listenAndServe(ctx, e, a.handler())
 	if pool != nil {

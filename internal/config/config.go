@@ -147,6 +147,14 @@ type StorageConfig struct {
 	OSSAccessSecret string
 	OSSBucket       string
 	OSSEndpoint     string
+	// LocalRetention is how long local intermediates are kept. Defaults to
+	// 72h.
+	LocalRetention time.Duration
+	// CleanupInterval is the time between two cleanup sweeps. Defaults to
+	// 1h.
+	CleanupInterval time.Duration
+	// MaxUploadBytes caps one uploaded asset. Defaults to 2 GiB.
+	MaxUploadBytes int64
 }
 
 // ProvidersConfig holds PROVIDERS_ENABLED and the platform-wide credentials.
@@ -157,6 +165,8 @@ type ProvidersConfig struct {
 	KlingToken     string
 	WanToken       string
 	NanoToken      string
+	WanRegion      string        // defaults to intl
+	Timeout        time.Duration // one provider call; defaults to 30s
 }
 
 // Flags carries command-line overrides; empty fields leave the environment's

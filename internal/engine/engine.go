@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/media"
+	"github.com/reelforge/reelforge/internal/netguard"
 	"github.com/reelforge/reelforge/internal/obs"
 	"github.com/reelforge/reelforge/internal/provider"
 	"github.com/reelforge/reelforge/internal/queue"
@@ -54,6 +55,16 @@ type Config struct {
 	MaxOutputBytes int64
 	// Preset is the x264 preset of transcodes. Defaults to "veryfast".
 	Preset string
+	// BreakerThreshold is how many provider failures in a row open a
+	// provider account's circuit; BreakerCooldown how long it stays open.
+	// Default 5 and 30s.
+	BreakerThreshold int
+	BreakerCooldown  time.Duration
+	// PublicURL is where vendors reach this installation (APP_URL); with
+	// CallbackKey it makes the webhook URLs given to providers that push.
+	// Empty means no webhooks: tasks are polled only.
+	PublicURL   string
+	CallbackKey []byte
 }
 
 // Limits are one provider's concurrency cap and start rate.
@@ -84,6 +95,12 @@ func (c Config) withDefaults() Config {
 	if c.Preset == "" {
 		c.Preset = "veryfast"
 	}
+	if c.BreakerThreshold == 0 {
+		c.BreakerThreshold = 5
+	}
+	if c.BreakerCooldown == 0 {
+		c.BreakerCooldown = 30 * time.Second
+	}
 	return c
 }
 
@@ -96,6 +113,11 @@ type Deps struct {
 	Slots     ratelimit.Semaphore
 	Disk      storage.Disk
 	Media     *media.Runner
+	// Cold, when set, is object storage that keeps a copy of every final
+	// file (deliverables, posters, uploads, exports), recorded as a "cold"
+	// storage_files row; Disk then stays the hot working store that FFmpeg
+	// reads and writes. Nil keeps everything on Disk alone.
+	Cold storage.Disk
 	// Outbound downloads provider outputs; it must be SSRF-guarded.
 	Outbound *http.Client
 	Metrics  *obs.Metrics
@@ -103,13 +125,20 @@ type Deps struct {
 	Logger   *slog.Logger
 	// TempDir holds downloads while they are probed and transcoded.
 	TempDir string
+	// AccountSource resolves organizations' own provider accounts; nil
+	// means every organization uses the platform's credentials.
+	AccountSource *Accounts
+	// OutboundPolicy checks user-supplied URLs (image_url) at submission,
+	// the same policy the Outbound client enforces when dialing.
+	OutboundPolicy netguard.Policy
 }
 
 // Engine submits jobs and runs their tasks.
 type Engine struct {
 	cfg Config
 	Deps
-	now func() time.Time
+	breaker *breaker
+	now     func() time.Time
 }
 
 // New returns an engine.
@@ -134,7 +163,9 @@ func New(cfg Config, deps Deps) (*Engine, error) {
 	if deps.Logger == nil {
 		deps.Logger = slog.New(slog.DiscardHandler)
 	}
-	e := &Engine{cfg: cfg.withDefaults(), Deps: deps, now: time.Now}
+	cfg = cfg.withDefaults()
+	e := &Engine{cfg: cfg, Deps: deps, now: time.Now,
+		breaker: newBreaker(cfg.BreakerThreshold, cfg.BreakerCooldown)}
 	if err := e.registerMetrics(); err != nil {
 		return nil, fmt.Errorf("engine: registering metrics: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/reelforge/reelforge/internal/media"
 	"github.com/reelforge/reelforge/internal/provider"
@@ -115,6 +116,9 @@ func (e *Engine) finishFile(ctx context.Context, job *store.Job, t *store.Task, 
 	if err != nil {
 		return nil, "", err
 	}
+	e.checkShot(ctx, job, t, videoID, final, media.Expect{
+		Duration: time.Duration(tp.Duration) * time.Second, Width: w, Height: h,
+		Tolerance: checkTolerance})
 	posterPath := filepath.Join(dir, fmt.Sprintf("poster-%d.jpg", i))
 	if err := e.Media.Poster(ctx, final, posterPath, min(posterWidth, w)); err != nil {
 		return nil, "", err
@@ -210,7 +214,11 @@ func (e *Engine) recordAsset(ctx context.Context, job *store.Job, t *store.Task,
 		a.StorageFileID = f.ID
 		return tx.CreateAsset(ctx, a)
 	})
-	return a.ID, err
+	if err != nil {
+		return "", err
+	}
+	e.archiveKey(ctx, job, t, key)
+	return a.ID, nil
 }
 
 func newGet(ctx context.Context, url string) (*http.Request, error) {

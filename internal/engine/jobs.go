@@ -81,8 +81,8 @@ func (e *Engine) refreshJobLogged(ctx context.Context, jobID string) {
 }
 
 // derive sets a job's status, progress and actual cost from its tasks:
-// running while any task runs; when all are final, succeeded if all
-// succeeded, canceled if all were canceled, failed otherwise.
+// running while any task runs; when all are final, failed if any failed,
+// else canceled if any was canceled, else succeeded.
 func derive(job *store.Job, tasks []*store.Task) {
 	if len(tasks) == 0 {
 		return
@@ -112,12 +112,12 @@ func derive(job *store.Job, tasks []*store.Task) {
 		default:
 			job.Status = store.StatusQueued
 		}
-	case counts[store.StatusSucceeded] == len(tasks):
-		job.Status = store.StatusSucceeded
-	case counts[store.StatusCanceled] == len(tasks):
+	case counts[store.StatusFailed] > 0:
+		job.Status = store.StatusFailed
+	case counts[store.StatusCanceled] > 0:
 		job.Status = store.StatusCanceled
 	default:
-		job.Status = store.StatusFailed
+		job.Status = store.StatusSucceeded
 	}
 }
 

@@ -33,17 +33,24 @@ func (e *Engine) step(ctx context.Context, entry *queue.Entry) error {
 	if err != nil {
 		return err
 	}
-	p, err := e.Providers.Get(t.Provider)
-	if err != nil {
-		return e.failTask(ctx, job, t, &provider.Error{Code: provider.CodeBadRequest,
-			Message: "provider " + t.Provider + " is not enabled on this worker"})
-	}
 	var tp taskParams
 	if err := json.Unmarshal(t.Params, &tp); err != nil {
 		return fmt.Errorf("engine: decoding params of task %s: %w", t.ID, err)
 	}
+	p, acct, err := e.account(ctx, job.OrgID, t.Provider)
+	if err != nil {
+		return e.failTask(ctx, job, t, &provider.Error{Code: provider.CodeBadRequest,
+			Message: "provider " + t.Provider + " is not available: " +
+				provider.Sanitize(err.Error())})
+	}
 	if t.ProviderJobID == "" {
-		return e.start(ctx, entry, job, t, tp, p)
+		if !e.breaker.allow(acct, e.now()) {
+			if ok, err := e.fallback(ctx, job, t, tp, "its circuit is open"); ok || err != nil {
+				return err
+			}
+			return queue.Snooze(e.cfg.BreakerCooldown / 2)
+		}
+		return e.start(ctx, job, t, tp, p, acct)
 	}
 	e.renewSlots(ctx, t)
 	begin := time.Now()
@@ -51,15 +58,18 @@ func (e *Engine) step(ctx context.Context, entry *queue.Entry) error {
 	e.Metrics.ProviderLatency.WithLabelValues(t.Provider, "get").
 		Observe(time.Since(begin).Seconds())
 	if err != nil {
-		return e.retryOrFail(ctx, job, t, provider.AsError(err), false)
+		perr := provider.AsError(err)
+		e.breaker.record(acct, perr, e.now())
+		return e.retryOrFail(ctx, job, t, perr, false)
 	}
+	e.breaker.record(acct, st.Err, e.now())
 	return e.apply(ctx, job, t, tp, st)
 }
 
 // start admits a task under the caps and buckets, then creates the provider
 // job and stores its id before anything else happens.
-func (e *Engine) start(ctx context.Context, entry *queue.Entry, job *store.Job, t *store.Task,
-	tp taskParams, p provider.Provider) error {
+func (e *Engine) start(ctx context.Context, job *store.Job, t *store.Task, tp taskParams,
+	p provider.Provider, acct string) error {
 	if wait, ok, err := e.admit(ctx, job, t, p); err != nil {
 		return err
 	} else if !ok {
@@ -102,13 +112,20 @@ func (e *Engine) start(ctx context.Context, entry *queue.Entry, job *store.Job, 
 	e.refreshJobLogged(ctx, job.ID)
 
 	begin := time.Now()
-	created, err := p.Create(ctx, e.providerRequest(t, tp))
+	req := e.providerRequest(t, tp)
+	if _, ok := p.(provider.Webhooker); ok {
+		req.CallbackURL = e.CallbackURL(t.Provider, t.ID)
+	}
+	created, err := p.Create(ctx, req)
 	e.Metrics.ProviderLatency.WithLabelValues(t.Provider, "create").
 		Observe(time.Since(begin).Seconds())
 	if err != nil {
+		perr := provider.AsError(err)
+		e.breaker.record(acct, perr, e.now())
 		e.releaseSlots(ctx, t)
-		return e.retryOrFail(ctx, job, t, provider.AsError(err), true)
+		return e.retryOrFail(ctx, job, t, perr, true)
 	}
+	e.breaker.record(acct, nil, e.now())
 	// The id first: a crash after this line resumes polling this job.
 	if err := e.Store.SetProviderJobID(ctx, t.ID, created.JobID); err != nil {
 		return err
@@ -269,6 +286,13 @@ func (e *Engine) retryOrFail(ctx context.Context, job *store.Job, t *store.Task,
 	perr *provider.Error, resetJob bool) error {
 	t.ErrorCode, t.ErrorMessage = string(perr.Code), perr.Message
 	if !perr.Retryable() || t.Attempt+1 >= t.MaxAttempts {
+		if perr.Code != provider.CodeBadRequest || t.ProviderJobID == "" {
+			var tp taskParams
+			_ = json.Unmarshal(t.Params, &tp)
+			if ok, err := e.fallback(ctx, job, t, tp, "it failed with "+string(perr.Code)); ok || err != nil {
+				return err
+			}
+		}
 		return e.failTask(ctx, job, t, perr)
 	}
 	t.Attempt++

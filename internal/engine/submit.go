@@ -48,6 +48,10 @@ type Variant struct {
 	Kind           string         `json:"kind,omitempty"`
 	Audio          bool           `json:"audio,omitempty"`
 	Params         map[string]any `json:"params,omitempty"`
+	// Fallbacks are providers that take the task over, in order, when this
+	// one fails or its circuit is open, if they support the same duration,
+	// aspect ratio and resolution.
+	Fallbacks []string `json:"fallbacks,omitempty"`
 }
 
 // taskParams is what a task keeps in params_json: everything needed to call
@@ -64,6 +68,8 @@ type taskParams struct {
 	Params         map[string]any `json:"params,omitempty"`
 	// DedupedFrom names the task whose output this one reused.
 	DedupedFrom string `json:"deduped_from,omitempty"`
+	// Fallbacks are the providers still to try if this one fails.
+	Fallbacks []string `json:"fallbacks,omitempty"`
 }
 
 // Actor is who submits: a user, or an API key acting for its creator.
@@ -159,6 +165,17 @@ func (e *Engine) normalizeVariant(ctx context.Context, v *Variant, i int, req *R
 	}
 	if len(v.Prompt) > 20000 {
 		return invalid(field+".prompt", "must be at most 20000 bytes")
+	}
+	if v.ImageURL != "" && !strings.HasPrefix(v.ImageURL, "data:") {
+		if err := e.OutboundPolicy.CheckURL(v.ImageURL); err != nil {
+			return invalid(field+".image_url", "must be a public http(s) URL")
+		}
+	}
+	for j, fb := range v.Fallbacks {
+		if _, err := e.Providers.Get(fb); err != nil || fb == v.Provider {
+			return invalid(fmt.Sprintf("%s.fallbacks[%d]", field, j),
+				fmt.Sprintf("provider %q is not enabled, or is the variant's own", fb))
+		}
 	}
 	if v.Kind == "" {
 		v.Kind = string(provider.KindTextToVideo)
@@ -281,7 +298,8 @@ func (e *Engine) plan(ctx context.Context, sub Submission, req Request) ([]*stor
 		p, _ := e.Providers.Get(v.Provider)
 		tp := taskParams{Kind: v.Kind, NegativePrompt: v.NegativePrompt, ImageURL: v.ImageURL,
 			Audio: v.Audio, Duration: req.Duration, Resolution: req.Resolution,
-			AspectRatio: req.AspectRatio, Format: req.Format, Params: v.Params}
+			AspectRatio: req.AspectRatio, Format: req.Format, Params: v.Params,
+			Fallbacks: v.Fallbacks}
 		t := &store.Task{ID: store.NewID(), Kind: "generate", Provider: v.Provider,
 			Model: v.Model, Prompt: v.Prompt, Status: store.StatusQueued,
 			MaxAttempts: e.cfg.MaxAttempts, Priority: defaultPriority(req)}

@@ -26,6 +26,7 @@ import (
 	"github.com/reelforge/reelforge/internal/provider/sim"
 	"github.com/reelforge/reelforge/internal/queue"
 	"github.com/reelforge/reelforge/internal/ratelimit"
+	"github.com/reelforge/reelforge/internal/secret"
 	"github.com/reelforge/reelforge/internal/storage"
 	"github.com/reelforge/reelforge/internal/store"
 )
@@ -38,6 +39,10 @@ type engineOpts struct {
 	workers    int
 	noWorkers  bool
 	redisQueue bool
+	// maxUpload sets the API's upload limit; 0 keeps the default.
+	maxUpload int64
+	// cold adds object storage (a versitygw bucket) as the cold disk.
+	cold bool
 }
 
 // engineBundle is a test bundle with the generation engine, the simulator
@@ -48,6 +53,8 @@ type engineBundle struct {
 	sim     *sim.Sim
 	media   *media.Runner
 	disk    *storage.Local
+	cold    storage.Disk
+	tmp     string
 	metrics *obs.Metrics
 	queue   queue.Backend
 	pool    *queue.Pool
@@ -123,18 +130,34 @@ func setupEngine(t *testing.T, dialect string, o engineOpts) *engineBundle {
 		})
 	}
 	metrics := obs.NewMetrics()
+	var cold storage.Disk
+	if o.cold {
+		cold = startColdDisk(t)
+	}
+	tmp := t.TempDir()
+	box, err := secret.NewBox(keys.Secrets, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	factories := map[string]provider.Factory{
+		sim.Name: func(provider.Config) (provider.Provider, error) { return s, nil },
+	}
+	if o.cfg.PublicURL == "" {
+		o.cfg.PublicURL, o.cfg.CallbackKey = base, keys.URL
+	}
 	eng, err := engine.New(o.cfg, engine.Deps{Store: st, Queue: backend, Providers: registry,
 		Limiter: limiter, Slots: slots, Disk: disk, Media: runner,
 		Outbound: netguard.NewClient(netguard.Policy{Allow: []string{"127.0.0.1"}},
-			netguard.Options{}), Metrics: metrics, Logger: log, TempDir: t.TempDir()})
+			netguard.Options{}), Metrics: metrics, Logger: log, TempDir: tmp, Cold: cold,
+		AccountSource: &engine.Accounts{Store: st, Box: box, Factories: factories}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	api := New(Config{AccessTokenTTL: 15 * time.Minute, RefreshTokenTTL: time.Hour,
 		LoginAttemptsPerMinute: 1000, MaxBodyBytes: 1 << 20, PasswordCost: 4,
-		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Version: "test"},
-		st, auth.NewTokens(keys.JWT, 15*time.Minute), log)
-	api.Use(Deps{Engine: eng, Disk: disk, Metrics: metrics})
+		TrustedProxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}, Version: "test",
+		MaxUploadBytes: o.maxUpload}, st, auth.NewTokens(keys.JWT, 15*time.Minute), log)
+	api.Use(Deps{Engine: eng, Disk: disk, Metrics: metrics, Box: box})
 	mux := http.NewServeMux()
 	mux.Handle("/", api.Handler())
 	mux.Handle("/files/", disk.Handler())
@@ -146,7 +169,7 @@ func setupEngine(t *testing.T, dialect string, o engineOpts) *engineBundle {
 
 	b := &engineBundle{testBundle: &testBundle{dialect: dialect, srv: srv, api: api, store: st,
 		checker: newOpenAPIChecker(t)}, engine: eng, sim: s, media: runner, disk: disk,
-		metrics: metrics, queue: backend}
+		cold: cold, tmp: tmp, metrics: metrics, queue: backend}
 	runCtx, cancel := context.WithCancel(ctx)
 	if relay != nil {
 		go func() { _ = relay.Relay(runCtx) }()

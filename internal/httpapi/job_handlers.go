@@ -183,6 +183,8 @@ type assetView struct {
 	*store.Asset
 	URL       string    `json:"url"`
 	ExpiresAt time.Time `json:"url_expires_at"`
+	// DownloadURL is set by GET /api/v1/assets/{asset_id} only.
+	DownloadURL string `json:"download_url,omitempty"`
 }
 
 // signedURLTTL is how long the links in API responses work.
@@ -190,6 +192,9 @@ const signedURLTTL = time.Hour
 
 func (s *Server) assetView(r *http.Request, a *store.Asset) (assetView, error) {
 	v := assetView{Asset: a}
+	if s.deps.Engine != nil {
+		return v, s.signedView(r.Context(), &v)
+	}
 	if s.deps.Disk == nil {
 		return v, nil
 	}

@@ -19,8 +19,10 @@ type rbacPeople struct {
 
 // rbacFixture is one team organization with one of everything in it.
 type rbacFixture struct {
-	org, project, prompt, version, template, apiKey, job string
-	keys                                                 map[auth.Role]string
+	org, project, prompt, version, template, apiKey, job, account string
+	keys                                                          map[auth.Role]string
+	// asset is an uploaded image of the project.
+	asset string
 }
 
 func newRBACFixture(t *testing.T, b *testBundle, p *rbacPeople) *rbacFixture {
@@ -37,7 +39,12 @@ func newRBACFixture(t *testing.T, b *testBundle, p *rbacPeople) *rbacFixture {
 		want(t, http.StatusCreated).str(t, "id")
 	fx.version = b.call(t, "POST", "/api/v1/projects/"+fx.project+"/versions", p.owner.Token,
 		map[string]string{"name": "v1"}).want(t, http.StatusCreated).str(t, "id")
+	fx.asset = b.upload(t, p.owner.Token, fx.project, "still.png", rbacPNG(t)).
+		want(t, http.StatusCreated).str(t, "id")
 	fx.template = b.call(t, "POST", "/api/v1/templates", p.owner.Token, customTemplate(fx.org)).
+		want(t, http.StatusCreated).str(t, "id")
+	fx.account = b.call(t, "POST", "/api/v1/organizations/"+fx.org+"/provider-accounts",
+		p.owner.Token, map[string]string{"provider": "sim", "name": "main", "secret": "s"}).
 		want(t, http.StatusCreated).str(t, "id")
 	fx.job = b.call(t, "POST", "/api/v1/jobs", p.owner.Token, map[string]any{
 		"project_id": fx.project, "prompt": "a lighthouse " + dbtest.RandomHex(4),
@@ -114,6 +121,9 @@ type routeCase struct {
 	destructive  bool // needs a fresh fixture per principal
 	url          func(fx *rbacFixture, p *rbacPeople) string
 	body         func(t *testing.T, b *testBundle, fx *rbacFixture, p *rbacPeople) any
+	// form, when set, sends a multipart body (with its content type)
+	// instead of JSON.
+	form func(t *testing.T, fx *rbacFixture) ([]byte, string)
 }
 
 func routeCases() []routeCase {
@@ -184,6 +194,21 @@ func routeCases() []routeCase {
 			url: func(fx *rbacFixture, _ *rbacPeople) string {
 				return "/api/v1/organizations/" + fx.org + "/api-keys/" + fx.apiKey
 			}},
+		{method: "GET", path: "organizations/{org_id}/provider-accounts", scope: scopeOrg,
+			min: A, ok: 200, url: org("/provider-accounts")},
+		{method: "POST", path: "organizations/{org_id}/provider-accounts", scope: scopeOrg,
+			min: A, ok: 201, url: org("/provider-accounts"),
+			body: func(_ *testing.T, _ *testBundle, _ *rbacFixture, _ *rbacPeople) any {
+				return map[string]string{"provider": "sim", "name": "k " + dbtest.RandomHex(4),
+					"secret": "sim-secret"}
+			}},
+		{method: "DELETE", path: "organizations/{org_id}/provider-accounts/{account_id}",
+			scope: scopeOrg, min: A, ok: 204, destructive: true,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/organizations/" + fx.org + "/provider-accounts/" + fx.account
+			}},
+		{method: "GET", path: "providers?org_id", scope: scopeOrg, min: V, ok: 200,
+			url: func(fx *rbacFixture, _ *rbacPeople) string { return "/api/v1/providers?org_id=" + fx.org }},
 		{method: "GET", path: "audit", scope: scopeOrg, min: A, ok: 200,
 			url: func(fx *rbacFixture, _ *rbacPeople) string { return "/api/v1/audit?org_id=" + fx.org }},
 		{method: "GET", path: "templates?org_id", scope: scopeOrg, min: V, ok: 200,
@@ -243,6 +268,25 @@ func routeCases() []routeCase {
 			}},
 		{method: "GET", path: "projects/{project_id}/changes", scope: scopeProject, min: V, ok: 200,
 			url: proj("/changes")},
+		{method: "GET", path: "assets?project_id", scope: scopeProject, min: V, ok: 200,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/assets?project_id=" + fx.project
+			}},
+		{method: "POST", path: "assets", scope: scopeProject, min: E, ok: 201,
+			url: fixed("/api/v1/assets"),
+			form: func(t *testing.T, fx *rbacFixture) ([]byte, string) {
+				return multipartUpload(t, fx.project, "frame.png", rbacPNG(t))
+			}},
+		{method: "GET", path: "assets/{asset_id}", scope: scopeProject, min: V, ok: 200,
+			url: func(fx *rbacFixture, _ *rbacPeople) string { return "/api/v1/assets/" + fx.asset }},
+		{method: "DELETE", path: "assets/{asset_id}", scope: scopeProject, min: E, ok: 204,
+			destructive: true,
+			url:         func(fx *rbacFixture, _ *rbacPeople) string { return "/api/v1/assets/" + fx.asset }},
+		{method: "POST", path: "exports", scope: scopeProject, min: E, ok: 201,
+			url: fixed("/api/v1/exports"),
+			body: func(_ *testing.T, _ *testBundle, fx *rbacFixture, _ *rbacPeople) any {
+				return map[string]any{"project_id": fx.project, "asset_ids": []string{fx.asset}}
+			}},
 		{method: "GET", path: "jobs", scope: scopeGlobal, ok: 200, url: fixed("/api/v1/jobs")},
 		{method: "POST", path: "jobs", scope: scopeProject, min: E, ok: 202,
 			url: fixed("/api/v1/jobs"),
@@ -332,7 +376,14 @@ func TestEveryRouteWithEveryRole(t *testing.T) {
 				if rc.body != nil {
 					body = rc.body(t, b, fx, p)
 				}
-				res := b.call(t, rc.method, rc.url(fx, p), pc.token(p, fx), body)
+				var res *result
+				if rc.form != nil {
+					raw, ct := rc.form(t, fx)
+					res = b.do(t, rc.method, rc.url(fx, p), pc.token(p, fx), raw,
+						map[string]string{"Content-Type": ct}, false)
+				} else {
+					res = b.call(t, rc.method, rc.url(fx, p), pc.token(p, fx), body)
+				}
 				if want := rc.want(pc); res.status != want {
 					t.Errorf("%s %s as %s: status %d, want %d: %s",
 						rc.method, rc.path, pc.name, res.status, want, res.raw)

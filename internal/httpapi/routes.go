@@ -73,6 +73,19 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/jobs/{job_id}/cancel", true, s.cancelJob},
 		{"POST /api/v1/jobs/{job_id}/retry", true, s.retryJob},
 
+		{"GET /api/v1/providers", true, s.listProviders},
+		{"GET /api/v1/organizations/{org_id}/provider-accounts", true, s.listProviderAccounts},
+		{"POST /api/v1/organizations/{org_id}/provider-accounts", true, s.createProviderAccount},
+		{"DELETE /api/v1/organizations/{org_id}/provider-accounts/{account_id}", true,
+			s.deleteProviderAccount},
+		{"POST /api/v1/webhooks/{provider}", false, s.webhook},
+
+		{"GET /api/v1/assets", true, s.listAssets},
+		{"POST /api/v1/assets", true, s.uploadAsset},
+		{"GET /api/v1/assets/{asset_id}", true, s.getAsset},
+		{"DELETE /api/v1/assets/{asset_id}", true, s.deleteAsset},
+		{"POST /api/v1/exports", true, s.createExport},
+
 		{"GET /api/v1/templates", true, s.listTemplates},
 		{"POST /api/v1/templates", true, s.createTemplate},
 		{"GET /api/v1/templates/{template_id}", true, s.getTemplate},

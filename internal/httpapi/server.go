@@ -13,6 +13,7 @@ import (
 	"github.com/reelforge/reelforge/internal/auth"
 	"github.com/reelforge/reelforge/internal/engine"
 	"github.com/reelforge/reelforge/internal/obs"
+	"github.com/reelforge/reelforge/internal/secret"
 	"github.com/reelforge/reelforge/internal/storage"
 	"github.com/reelforge/reelforge/internal/store"
 )
@@ -26,6 +27,9 @@ type Config struct {
 	LoginAttemptsPerMinute int
 	// MaxBodyBytes caps JSON bodies.
 	MaxBodyBytes int64
+	// MaxUploadBytes caps one file uploaded to POST /api/v1/assets; larger
+	// uploads answer 413 and leave nothing behind. Defaults to 2 GiB.
+	MaxUploadBytes int64
 	// PasswordCost is the bcrypt cost of new password hashes.
 	PasswordCost int
 	// TrustedProxies are the peers whose X-Forwarded-For is believed, such
@@ -41,6 +45,8 @@ type Deps struct {
 	Engine  *engine.Engine
 	Disk    storage.Disk
 	Metrics *obs.Metrics
+	// Box seals organizations' provider keys.
+	Box *secret.Box
 }
 
 // Use adds the generation engine and storage to the server.
@@ -65,6 +71,9 @@ func New(cfg Config, st *store.Store, tokens *auth.Tokens, log *slog.Logger) *Se
 	}
 	if cfg.LoginAttemptsPerMinute == 0 {
 		cfg.LoginAttemptsPerMinute = 10
+	}
+	if cfg.MaxUploadBytes == 0 {
+		cfg.MaxUploadBytes = 2 << 30
 	}
 	return &Server{
 		cfg:     cfg,

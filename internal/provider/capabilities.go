@@ -13,47 +13,49 @@ import (
 // worker pool and rate limiter from the defaults.
 type Capabilities struct {
 	// Provider is the provider's Name, used in validation messages.
-	Provider string
+	Provider string `json:"provider"`
 	// Kinds lists the request kinds any model supports.
-	Kinds []Kind
+	Kinds []Kind `json:"kinds"`
 	// Models lists the models; the first is the default for an empty
 	// Request.Model.
-	Models []Model
+	Models []Model `json:"models"`
 	// Price is the default price of every model without its own Price.
-	Price PriceModel
+	Price PriceModel `json:"price"`
 	// DefaultConcurrency is how many jobs may run at once per credential
 	// before the vendor starts queuing or refusing (Runway tier 1: 1–2).
-	DefaultConcurrency int
+	DefaultConcurrency int `json:"default_concurrency"`
 	// DefaultRatePerMinute is how many Create calls per minute the vendor
 	// tolerates; 0 means no limit is known.
-	DefaultRatePerMinute int
+	DefaultRatePerMinute int `json:"default_rate_per_minute"`
 }
 
 // Model is one model of a provider. Empty lists mean "anything the platform
 // knows"; zero numbers mean "no limit".
 type Model struct {
 	// ID is the vendor's model id ("gen4_turbo"); Name a display name.
-	ID, Name string
+	ID   string `json:"id"`
+	Name string `json:"name"`
 	// Kinds lists the request kinds the model accepts.
-	Kinds []Kind
+	Kinds []Kind `json:"kinds"`
 	// Durations lists the allowed clip lengths in seconds (Runway: 5, 10).
 	// When empty, MinDuration..MaxDuration applies instead.
-	Durations []int
+	Durations []int `json:"durations"`
 	// MinDuration and MaxDuration bound the length when Durations is empty.
-	MinDuration, MaxDuration int
+	MinDuration int `json:"min_duration,omitempty"`
+	MaxDuration int `json:"max_duration,omitempty"`
 	// DefaultDuration is used for a Request without a duration; 0 means the
 	// first of Durations, else MinDuration, else 5 seconds.
-	DefaultDuration int
+	DefaultDuration int `json:"default_duration"`
 	// Resolutions lists the accepted tiers, the first being the default.
-	Resolutions []string
+	Resolutions []string `json:"resolutions"`
 	// AspectRatios lists the accepted ratios, the first being the default.
-	AspectRatios []string
+	AspectRatios []string `json:"aspect_ratios"`
 	// Audio reports that the model can generate a sound track.
-	Audio bool
+	Audio bool `json:"audio"`
 	// MaxPromptChars bounds the prompt in characters (runes); 0 is no bound.
-	MaxPromptChars int
+	MaxPromptChars int `json:"max_prompt_chars"`
 	// Price overrides Capabilities.Price for this model when non-nil.
-	Price *PriceModel
+	Price *PriceModel `json:"price,omitempty"`
 }
 
 // fallbackDuration is the clip length used when a model names no default.

@@ -353,3 +353,7 @@ type ValidationError struct {
 
 // Error returns Message, which already starts with "provider".
 func (e *ValidationError) Error() string { return e.Message }
+
+// ErrWebhookRejected is wrapped by every Webhooker error: the push was not
+// proven to come from the vendor, or was seen before.
+var ErrWebhookRejected = errors.New("provider: webhook rejected")

@@ -17,9 +17,9 @@ const Wildcard = "*"
 // be compared and capped across providers.
 type PriceModel struct {
 	// PerSecondCents is the price of one second of video by resolution.
-	PerSecondCents map[string]int64
+	PerSecondCents map[string]int64 `json:"per_second_cents,omitempty"`
 	// PerImageCents is the price of one image by resolution.
-	PerImageCents map[string]int64
+	PerImageCents map[string]int64 `json:"per_image_cents,omitempty"`
 }
 
 // Estimate returns the expected cost of req in cents: seconds times the

@@ -48,6 +48,19 @@ type Finder interface {
 	Find(ctx context.Context, taskID string) (jobID string, found bool, err error)
 }
 
+// Webhooker is implemented by providers that push status changes to us
+// (Replicate's signed webhooks, Kling's callback_url). The engine serves
+// POST /api/v1/webhooks/{provider}, hands the request here, and on success
+// wakes the task's next status check at once; it still fetches the job
+// from the vendor before trusting any state, so a push is only a hint.
+type Webhooker interface {
+	// Webhook verifies one push (signature, timestamp window, replay) and
+	// returns the provider job id it is about. body is the raw request
+	// body, already read with a size cap. A forged, stale or replayed push
+	// returns an error wrapping ErrWebhookRejected.
+	Webhook(r *http.Request, body []byte) (jobID string, err error)
+}
+
 // Kind is what a request asks for.
 type Kind string
 

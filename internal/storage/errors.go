@@ -31,3 +31,14 @@ var (
 	// ErrExpired reports a correctly signed local URL past its expiry.
 	ErrExpired = errors.New("storage: url expired")
 )
+
+// Upload type errors, returned by UploadType. HTTP layers map both to 422.
+var (
+	// ErrUnsupportedType reports a file name whose extension is not on the
+	// upload allow-list.
+	ErrUnsupportedType = errors.New("storage: unsupported file type")
+
+	// ErrTypeMismatch reports content that is not what the file's extension
+	// claims, such as a PNG image named clip.mp4.
+	ErrTypeMismatch = errors.New("storage: content does not match the extension")
+)

@@ -137,3 +137,122 @@ func (s *Store) AssetOfFile(ctx context.Context, taskID, storageFileID string) (
 		WHERE task_id = ? AND storage_file_id = ?`, taskID, storageFileID))
 	return a, wrap(err, "finding asset")
 }
+
+// AssetFilter selects the assets of one project for a list.
+type AssetFilter struct {
+	ProjectID string
+	// Kind keeps one kind ("video", "image", "audio", "subtitle", "export");
+	// empty keeps all.
+	Kind string
+	ListParams
+}
+
+// ListAssets returns a page of a project's assets, newest first unless
+// Sort says otherwise, and the total count.
+func (s *Store) ListAssets(ctx context.Context, f AssetFilter) ([]*Asset, int, error) {
+	order, err := f.orderBy("", []string{"created_at", "name", "size_bytes"}, "-created_at")
+	if err != nil {
+		return nil, 0, err
+	}
+	where := ` FROM assets WHERE project_id = ?`
+	args := []any{f.ProjectID}
+	if f.Kind != "" {
+		where += ` AND kind = ?`
+		args = append(args, f.Kind)
+	}
+	if f.Q != "" {
+		where += ` AND LOWER(name) LIKE ? ESCAPE '!'`
+		args = append(args, likePattern(f.Q))
+	}
+	total, err := count(ctx, s.q, `SELECT COUNT(*)`+where, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.q.QueryContext(ctx, `SELECT `+assetColumns+where+order+f.limitOffset(),
+		args...)
+	if err != nil {
+		return nil, 0, wrap(err, "listing assets")
+	}
+	defer rows.Close()
+	out := []*Asset{}
+	for rows.Next() {
+		a, err := scanAsset(rows)
+		if err != nil {
+			return nil, 0, wrap(err, "listing assets")
+		}
+		out = append(out, a)
+	}
+	return out, total, wrap(rows.Err(), "listing assets")
+}
+
+// SetAssetCheck stores the report of an automatic check of the asset's file.
+func (s *Store) SetAssetCheck(ctx context.Context, id string, check json.RawMessage) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE assets SET check_json = ? WHERE id = ?`,
+		jsonText(check), id)
+	if err != nil {
+		return wrap(err, "recording asset check")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// DeleteAsset removes an asset row. Its storage file rows stay; see
+// CountFileAssets and DeleteStorageFiles.
+func (s *Store) DeleteAsset(ctx context.Context, id string) error {
+	res, err := s.q.ExecContext(ctx, `DELETE FROM assets WHERE id = ?`, id)
+	if err != nil {
+		return wrap(err, "deleting asset")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// CountFileAssets counts the assets that point at a storage file, so a file
+// shared by several assets (a reused output) is kept until the last goes.
+func (s *Store) CountFileAssets(ctx context.Context, storageFileID string) (int, error) {
+	return count(ctx, s.q, `SELECT COUNT(*) FROM assets WHERE storage_file_id = ?`,
+		storageFileID)
+}
+
+// StorageFilesAt returns every copy of a file: the rows of path on any disk
+// (the hot local copy and any cold copy share the key).
+func (s *Store) StorageFilesAt(ctx context.Context, path string) ([]*StorageFile, error) {
+	rows, err := s.q.QueryContext(ctx, `SELECT id FROM storage_files WHERE path = ?
+		ORDER BY created_at, id`, path)
+	if err != nil {
+		return nil, wrap(err, "listing storage files")
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, wrap(err, "listing storage files")
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, wrap(err, "listing storage files")
+	}
+	out := make([]*StorageFile, 0, len(ids))
+	for _, id := range ids {
+		f, err := s.StorageFileByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// DeleteStorageFiles removes the rows of every copy of path. Callers delete
+// the files themselves after the transaction commits.
+func (s *Store) DeleteStorageFiles(ctx context.Context, path string) error {
+	_, err := s.q.ExecContext(ctx, `DELETE FROM storage_files WHERE path = ?`, path)
+	return wrap(err, "deleting storage files")
+}

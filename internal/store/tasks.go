@@ -210,3 +210,15 @@ func (s *Store) ResetTask(ctx context.Context, id string) error {
 		db.Time(db.Now()), id)
 	return affected(res, err, "resetting task")
 }
+
+// SwitchTaskProvider hands an unfinished task to another provider for a
+// fallback: new provider, model and params, attempts from zero, no provider
+// job. ErrNotFound means the task is final.
+func (s *Store) SwitchTaskProvider(ctx context.Context, id, provider, model string,
+	params json.RawMessage) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE job_tasks SET provider = ?, model = ?,
+		params_json = ?, status = 'queued', attempt = 0, provider_job_id = NULL, progress = 0,
+		updated_at = ? WHERE id = ? AND status NOT IN ('succeeded', 'failed', 'canceled')`,
+		provider, model, jsonText(params), db.Time(db.Now()), id)
+	return affected(res, err, "switching provider")
+}

@@ -1,0 +1,65 @@
+package nanobanana
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/reelforge/reelforge/internal/provider"
+)
+
+// maxRetryDelay caps a RetryInfo hint the same way provider.ParseRetryAfter
+// caps the header, so a bogus value cannot park a task for days.
+const maxRetryDelay = time.Hour
+
+// googleError is the JSON error envelope every Google API answers with.
+type googleError struct {
+	Error struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+		Status  string `json:"status"`
+		Details []struct {
+			Type       string `json:"@type"`
+			Reason     string `json:"reason"`
+			RetryDelay string `json:"retryDelay"`
+		} `json:"details"`
+	} `json:"error"`
+}
+
+// mapHTTP turns a non-2xx Google answer into a *provider.Error. It starts
+// from provider.FromHTTP and corrects what the status code alone gets
+// wrong: the Gemini API answers an invalid key with 400 API_KEY_INVALID
+// (auth, not a bad request), disabled billing arrives as 403 with reason
+// BILLING_DISABLED (only a human can fix it), and 429 answers carry their
+// wait in a RetryInfo detail rather than in Retry-After.
+func mapHTTP(status int, header http.Header, body []byte) *provider.Error {
+	e := provider.FromHTTP(status, header, body)
+	if e == nil {
+		return nil
+	}
+	var g googleError
+	if json.Unmarshal(body, &g) != nil {
+		return e
+	}
+	for _, d := range g.Error.Details {
+		switch d.Reason {
+		case "API_KEY_INVALID", "API_KEY_EXPIRED", "ACCESS_TOKEN_EXPIRED":
+			e.Code = provider.CodeAuthFailed
+			e.ProviderCode = d.Reason
+		case "BILLING_DISABLED":
+			e.Code = provider.CodeQuotaExhausted
+			e.ProviderCode = d.Reason
+		}
+		if d.RetryDelay != "" && e.RetryAfter == 0 && status == http.StatusTooManyRequests {
+			if v, err := time.ParseDuration(d.RetryDelay); err == nil && v > 0 {
+				e.RetryAfter = min(v, maxRetryDelay).Round(time.Second)
+			}
+		}
+	}
+	if e.Code == provider.CodeAuthFailed &&
+		strings.Contains(strings.ToLower(g.Error.Message), "billing") {
+		e.Code = provider.CodeQuotaExhausted
+	}
+	return e
+}
