@@ -103,7 +103,7 @@ func lintLength(prompt string, prof ProviderProfile, lang string) []Finding {
 		return []Finding{{Rule: RuleTooLong, Severity: SeverityError,
 			Message: fmt.Sprintf("prompt has %d characters; %s accepts at most %d",
 				n, prof.Name, prof.MaxRunes),
-			MessageZH: fmt.Sprintf("提示词共 %d 字符，%s 最多接受 %d", n, prof.Name, prof.MaxRunes),
+			MessageZH:  fmt.Sprintf("提示词共 %d 字符，%s 最多接受 %d", n, prof.Name, prof.MaxRunes),
 			Suggestion: "cut repeated description and style words",
 			Start:      len(string([]rune(prompt)[:prof.MaxRunes])), End: len(prompt)}}
 	}
