@@ -170,9 +170,10 @@ func (a *app) openDisks(ctx context.Context) error {
 			Bucket: sc.S3Bucket, AccessKeyID: sc.S3AccessKeyID, SecretAccessKey: sc.S3SecretKey,
 			UseSSL: sc.S3UseSSL, PathStyle: sc.S3PathStyle}
 	case "oss":
-		// OSS_ENDPOINT names the region: oss-<region>[-internal].aliyuncs.com.
+		// OSS_ENDPOINT names the region: [s3.]oss-<region>[-internal].aliyuncs.com.
 		host := strings.TrimPrefix(strings.TrimPrefix(sc.OSSEndpoint, "https://"), "http://")
 		region := strings.TrimSuffix(strings.TrimSuffix(host, ".aliyuncs.com"), "-internal")
+		region = strings.TrimPrefix(region, "s3.")
 		cfg = storage.OSSPreset(region)
 		cfg.Endpoint = host
 		cfg.Bucket, cfg.AccessKeyID = sc.OSSBucket, sc.OSSAccessKeyID

@@ -9,14 +9,11 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/reelforge/reelforge/internal/provider"
 	"github.com/reelforge/reelforge/internal/queue"
-	"github.com/reelforge/reelforge/internal/storage"
 	"github.com/reelforge/reelforge/internal/store"
 )
 
@@ -172,31 +169,6 @@ func (c *capReader) Read(p []byte) (int, error) {
 		return n, errors.New("the output is larger than the download limit")
 	}
 	return n, err
-}
-
-// localCopy returns a local file with the content of key: the file itself
-// on a local disk, else a temporary copy that cleanup removes.
-func (e *Engine) localCopy(ctx context.Context, key string) (string, func(), error) {
-	if l, ok := e.Disk.(*storage.Local); ok {
-		path, err := l.Path(key)
-		return path, func() {}, err
-	}
-	rc, _, err := e.Disk.Open(ctx, key)
-	if err != nil {
-		return "", nil, err
-	}
-	defer rc.Close()
-	f, err := os.CreateTemp(e.TempDir, "src-*"+filepath.Ext(key))
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := io.Copy(f, rc); err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return "", nil, err
-	}
-	f.Close()
-	return f.Name(), func() { os.Remove(f.Name()) }, nil
 }
 
 func decodeOutput(raw json.RawMessage) (taskOutput, error) {

@@ -75,7 +75,7 @@ func (e *Engine) finalize(ctx context.Context, entry *queue.Entry) error {
 // asset ids and the poster asset id of a video.
 func (e *Engine) finishFile(ctx context.Context, job *store.Job, t *store.Task, tp taskParams,
 	raw rawFile, i int, dir string) ([]string, string, error) {
-	src, cleanup, err := e.localCopy(ctx, raw.Key)
+	src, cleanup, err := e.LocalFile(ctx, &store.StorageFile{Disk: e.Disk.Name(), Path: raw.Key})
 	if err != nil {
 		return nil, "", err
 	}

@@ -148,8 +148,8 @@ func TestShotCheckAndCleanupOfIntermediates(t *testing.T) {
 	}
 	got := b.call(t, "GET", "/api/v1/assets/"+exact[0]["id"].(string), u.Token, nil).
 		want(t, http.StatusOK)
-	if info, err := b.media.Probe(context.Background(), download(t, got.str(t, "url"))); err != nil ||
-		info.Width != 720 {
+	kept := download(t, got.str(t, "url"))
+	if info, err := b.media.Probe(context.Background(), kept); err != nil || info.Width != 720 {
 		t.Fatalf("the kept asset: %v %v", info, err)
 	}
 }
