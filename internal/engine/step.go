@@ -82,7 +82,7 @@ func (e *Engine) start(ctx context.Context, job *store.Job, t *store.Task, tp ta
 	// the provider job and died before storing its id: ask the provider
 	// first, where it can look jobs up by our task id.
 	if f, ok := p.(provider.Finder); ok && t.Status == store.StatusStarting {
-		jobID, found, err := f.Find(ctx, t.ID)
+		jobID, found, err := f.Find(ctx, providerTaskID(t, tp))
 		if err != nil {
 			e.releaseSlots(ctx, t)
 			return e.retryOrFail(ctx, job, t, provider.AsError(err), false)
@@ -245,6 +245,10 @@ func (e *Engine) apply(ctx context.Context, job *store.Job, t *store.Task, tp ta
 				Message: "the provider reported a failure without a reason"}
 		}
 		e.releaseSlots(ctx, t)
+		// The provider's job is spent: a retry is a new render under a new
+		// provider task id.
+		tp.Generation++
+		t.Params = mustJSON(tp)
 		return e.retryOrFail(ctx, job, t, perr, true)
 	case provider.StateCanceled:
 		e.releaseSlots(ctx, t)
@@ -386,8 +390,21 @@ func (e *Engine) abandon(ctx context.Context, t *store.Task, err error) error {
 
 // providerRequest rebuilds the provider call from the task row.
 func (e *Engine) providerRequest(t *store.Task, tp taskParams) provider.Request {
-	return provider.Request{TaskID: t.ID, Model: t.Model, Kind: provider.Kind(tp.Kind),
+	return provider.Request{TaskID: providerTaskID(t, tp), Model: t.Model,
+		Kind:   provider.Kind(tp.Kind),
 		Prompt: t.Prompt, NegativePrompt: tp.NegativePrompt, ImageURL: tp.ImageURL,
 		DurationSeconds: tp.Duration, Resolution: tp.Resolution, AspectRatio: tp.AspectRatio,
 		Audio: tp.Audio, Params: tp.Params}
+}
+
+// providerTaskID is the id a provider gets for one render of a task, for
+// its idempotency (Kling's external_task_id, the simulator): the task id
+// for the first render, with the generation after it once a render failed
+// or a shot was regenerated. A retried create (rate limited, timed out)
+// keeps the id, so it finds a job the earlier call may already have made.
+func providerTaskID(t *store.Task, tp taskParams) string {
+	if tp.Generation == 0 {
+		return t.ID
+	}
+	return fmt.Sprintf("%s-g%d", t.ID, tp.Generation)
 }

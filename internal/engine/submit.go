@@ -70,6 +70,8 @@ type taskParams struct {
 	DedupedFrom string `json:"deduped_from,omitempty"`
 	// Fallbacks are the providers still to try if this one fails.
 	Fallbacks []string `json:"fallbacks,omitempty"`
+	// Generation counts regenerations of a storyboard shot.
+	Generation int `json:"generation,omitempty"`
 }
 
 // Actor is who submits: a user, or an API key acting for its creator.

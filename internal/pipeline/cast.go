@@ -105,7 +105,8 @@ func (p *parser) buildCast() {
 
 // actionDescriptions finds "name (description)" pairs in action text. Known names are
 // preferred when a Chinese run of characters ends with one.
-func (p *parser) actionDescriptions(text string, known map[string]*castEntry, line int) []descNote {
+func (p *parser) actionDescriptions(text string, known map[string]*castEntry,
+	line int) []descNote {
 	var out []descNote
 	for _, m := range zhDescRe.FindAllStringSubmatch(text, -1) {
 		run, desc := m[1], strings.TrimSpace(m[2])

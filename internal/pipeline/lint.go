@@ -47,13 +47,20 @@ type LintOptions struct {
 // Finding is one problem Lint found. Start and End are byte offsets into the prompt
 // (half-open) so an editor can underline the text; both are 0 for whole-prompt findings.
 type Finding struct {
-	Rule       string `json:"rule"`
-	Severity   string `json:"severity"`
-	Message    string `json:"message"`
-	MessageZH  string `json:"message_zh"`
+	// Rule is one of the Rule constants.
+	Rule string `json:"rule"`
+	// Severity is SeverityInfo, SeverityWarning or SeverityError.
+	Severity string `json:"severity"`
+	// Message explains the problem in English.
+	Message string `json:"message"`
+	// MessageZH is the same explanation in Simplified Chinese.
+	MessageZH string `json:"message_zh"`
+	// Suggestion says how to fix it, in English with Chinese examples where useful.
 	Suggestion string `json:"suggestion"`
-	Start      int    `json:"start"`
-	End        int    `json:"end"`
+	// Start is the byte offset where the marked text begins.
+	Start int `json:"start"`
+	// End is the byte offset just after the marked text.
+	End int `json:"end"`
 }
 
 // styleConflicts are pairs of looks a single clip cannot have at once.
@@ -237,14 +244,12 @@ var stopWords = map[string]bool{
 	"shot": true, "for": true, "her": true, "his": true, "its": true, "are": true,
 }
 
-// wordRe finds English words; zhRepeatRe finds an immediately repeated 2–4 character
-// Chinese phrase (美丽美丽), which unlike reduplication such as 慢慢 is a typo.
-var (
-	wordRe = regexp.MustCompile(`[A-Za-z][A-Za-z'-]*`)
-)
+// wordRe finds English words for the repetition rule.
+var wordRe = regexp.MustCompile(`[A-Za-z][A-Za-z'-]*`)
 
-// lintRepeats reports a word repeated back to back, and content words used three or
-// more times, which dilute a prompt's attention budget.
+// lintRepeats reports a word repeated back to back, content words used three or more
+// times (they dilute a prompt's attention budget), and an immediately repeated 2–4
+// character Chinese phrase (美丽美丽), which unlike reduplication such as 慢慢 is a typo.
 func lintRepeats(prompt string) []Finding {
 	var out []Finding
 	counts := map[string]int{}

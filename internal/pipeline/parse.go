@@ -128,7 +128,9 @@ func (p *parser) clean(raw string, ln int) (string, bool) {
 		raw = strings.ToValidUTF8(raw, "\uFFFD")
 	}
 	if controlRe.MatchString(raw) {
-		if strings.ContainsFunc(raw, func(r rune) bool { return r != '\u200b' && r != '\ufeff' && unicode.IsControl(r) && r != '\t' }) {
+		if strings.ContainsFunc(raw, func(r rune) bool {
+			return unicode.IsControl(r) && r != '\t'
+		}) {
 			p.warn(ln, "control characters removed")
 		}
 		raw = controlRe.ReplaceAllString(raw, "")

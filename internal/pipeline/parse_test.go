@@ -170,7 +170,8 @@ func TestParseDetails(t *testing.T) {
 		t.Errorf("Medium shot, handheld parsed as %v", c)
 	}
 	sp := parseFile(t, "testdata/scripts/en_screenplay.txt")
-	if l := sp.Scenes[0].Shots[1].Dialogue[1]; l.Character != "ANNA" || l.Parenthetical != "breathless" {
+	l := sp.Scenes[0].Shots[1].Dialogue[1]
+	if l.Character != "ANNA" || l.Parenthetical != "breathless" {
 		t.Errorf("screenplay cue with parenthetical = %+v", l)
 	}
 	if c := sp.Scenes[0].Shots[1].Characters; !slices.Equal(c, []string{"ANNA"}) {

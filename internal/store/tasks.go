@@ -123,11 +123,12 @@ func (s *Store) UpdateTask(ctx context.Context, t *Task) error {
 	t.UpdatedAt = db.Now()
 	res, err := s.q.ExecContext(ctx, `UPDATE job_tasks SET status = ?, progress = ?,
 		attempt = ?, provider_job_id = ?, error_code = ?, error_message = ?,
-		actual_cost_cents = ?, output_json = ?, updated_at = ?, started_at = ?,
-		finished_at = ? WHERE id = ? AND status NOT IN ('succeeded', 'failed', 'canceled')`,
+		actual_cost_cents = ?, output_json = ?, params_json = ?, updated_at = ?,
+		started_at = ?, finished_at = ?
+		WHERE id = ? AND status NOT IN ('succeeded', 'failed', 'canceled')`,
 		t.Status, t.Progress, t.Attempt, nullString(t.ProviderJobID), t.ErrorCode,
-		t.ErrorMessage, t.ActualCostCents, jsonText(t.Output), db.Time(t.UpdatedAt),
-		db.NullTime(t.StartedAt), db.NullTime(t.FinishedAt), t.ID)
+		t.ErrorMessage, t.ActualCostCents, jsonText(t.Output), jsonText(t.Params),
+		db.Time(t.UpdatedAt), db.NullTime(t.StartedAt), db.NullTime(t.FinishedAt), t.ID)
 	return affected(res, err, "updating task")
 }
 
