@@ -24,6 +24,8 @@ Usage:
   reelforge serve   [--addr HOST:PORT] [--data DIR]   API, console and workers in one process
   reelforge api     [--addr HOST:PORT] [--data DIR]   API only, for several nodes behind a proxy
   reelforge worker  [--queues runway,veo] [--concurrency N]  workers only
+  reelforge render  SCRIPT -o OUT.mp4 [--provider sim] [--resolution 720p] [--aspect 9:16]
+                                                      script to finished video, locally
   reelforge migrate up|down|status [--data DIR]       manage the database schema
   reelforge admin create-user --email E --password P [--name N] [--data DIR]
   reelforge admin rotate-key --old-key OLD           re-encrypt provider keys under APP_KEY
@@ -72,6 +74,8 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = runAPI(ctx, rest, stdout, stderr)
 	case "worker":
 		err = runWorker(ctx, rest, stdout, stderr)
+	case "render":
+		err = runRender(ctx, rest, stdout, stderr)
 	case "migrate":
 		err = runMigrate(ctx, rest, stdout, stderr)
 	case "admin":

@@ -119,12 +119,12 @@ func crashRun(t *testing.T, backend string) {
 	victim := startWorker(t)
 	survivor := startWorker(t)
 	// Kill one worker once work is under way but far from done.
-	waitFor(t, 60*time.Second, func() bool { return s2.TotalCreates() >= 20 })
+	waitFor(t, 120*time.Second, func() bool { return s2.TotalCreates() >= 20 })
 	if err := victim.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
 	_ = victim.Wait()
-	done := waitFor(t, 180*time.Second, func() bool {
+	done := waitFor(t, 360*time.Second, func() bool {
 		n := 0
 		for _, id := range tasks {
 			if tk, err := a.store.TaskByID(ctx, id); err == nil && store.Terminal(tk.Status) {
@@ -136,7 +136,13 @@ func crashRun(t *testing.T, backend string) {
 	_ = survivor.Process.Signal(syscall.SIGTERM)
 	_ = survivor.Wait()
 	if !done {
-		t.Fatal("not every task reached a final status after the kill")
+		counts := map[string]int{}
+		for _, id := range tasks {
+			if tk, err := a.store.TaskByID(ctx, id); err == nil {
+				counts[tk.Status+"/"+tk.ErrorCode]++
+			}
+		}
+		t.Fatalf("not every task reached a final status after the kill: %v", counts)
 	}
 	for _, id := range tasks {
 		tk, _ := a.store.TaskByID(ctx, id)

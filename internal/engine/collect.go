@@ -44,7 +44,9 @@ func (e *Engine) collect(ctx context.Context, job *store.Job, t *store.Task, tp 
 		return e.retryOrFail(ctx, job, t, &provider.Error{Code: provider.CodeProviderError,
 			Message: "the provider reported success without an output"}, true)
 	}
-	p, _ := e.Providers.Get(t.Provider)
+	// The adapter of the task's account: a Fetcher downloads with the
+	// organization's own key when the job was made with it.
+	p, _, _ := e.account(ctx, job.OrgID, t.Provider)
 	var out taskOutput
 	for i, o := range st.Outputs {
 		begin := time.Now()

@@ -191,6 +191,9 @@ func (e *Engine) limitsOf(name string, caps provider.Capabilities) Limits {
 // Handle runs one queue entry; it is the queue pool's handler.
 func (e *Engine) Handle(ctx context.Context, entry *queue.Entry) error {
 	if entry.Queue == MediaQueue {
+		if entry.Kind == KindAssemble {
+			return e.assemble(ctx, entry)
+		}
 		return e.finalize(ctx, entry)
 	}
 	return e.step(ctx, entry)

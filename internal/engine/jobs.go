@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/reelforge/reelforge/internal/store"
 )
@@ -46,8 +47,11 @@ func (e *Engine) refreshJob(ctx context.Context, jobID string) error {
 		if job.Status != before && job.StartedAt.IsZero() && job.Status != store.StatusQueued {
 			job.StartedAt = e.now().UTC()
 		}
-		if store.Terminal(job.Status) && job.FinishedAt.IsZero() {
+		switch {
+		case store.Terminal(job.Status) && job.FinishedAt.IsZero():
 			job.FinishedAt = e.now().UTC()
+		case !store.Terminal(job.Status):
+			job.FinishedAt = time.Time{} // a regenerated shot reopens the job
 		}
 		changed = job.Status != before
 		return tx.UpdateJobState(ctx, job)
@@ -137,7 +141,9 @@ func (e *Engine) Cancel(ctx context.Context, jobID string) error {
 			continue
 		}
 		if t.ProviderJobID != "" {
-			if p, err := e.Providers.Get(t.Provider); err == nil {
+			// The account that created the provider job is the one that
+			// may cancel it.
+			if p, _, err := e.account(ctx, job.OrgID, t.Provider); err == nil {
 				if err := p.Cancel(ctx, t.ProviderJobID); err != nil {
 					e.event(ctx, jobID, t.ID, "warn", "task.cancel_failed",
 						t.Provider+": the provider did not confirm the cancel", nil)

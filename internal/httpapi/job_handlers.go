@@ -67,20 +67,8 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	job, created, err := s.deps.Engine.Submit(r.Context(), engine.Submission{Request: req,
 		IdempotencyKey: key, Actor: actor, Project: proj})
-	var ve *engine.ValidationError
-	var be *engine.BudgetError
-	switch {
-	case errors.As(err, &ve):
-		return errValidation(FieldError{Field: ve.Field, Code: ve.Code, Message: ve.Message})
-	case errors.As(err, &be):
-		p := problem(http.StatusPaymentRequired, "budget_exceeded", fmt.Sprintf(
-			"this job is estimated at %d cents; the organization has spent %d of its monthly "+
-				"budget of %d cents", be.EstimateCents, be.SpentCents, be.BudgetCents))
-		return p
-	case errors.Is(err, engine.ErrIdempotencyConflict):
-		return errConflict("the Idempotency-Key was already used with a different request")
-	case err != nil:
-		return err
+	if err != nil {
+		return s.submitError(err)
 	}
 	view, err := s.viewJob(r, job)
 	if err != nil {
@@ -92,6 +80,23 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.Header().Set("Location", "/api/v1/jobs/"+job.ID)
 	return writeJSON(w, status, view)
+}
+
+// submitError maps the engine's refusals of a job to problems.
+func (s *Server) submitError(err error) error {
+	var ve *engine.ValidationError
+	var be *engine.BudgetError
+	switch {
+	case errors.As(err, &ve):
+		return errValidation(FieldError{Field: ve.Field, Code: ve.Code, Message: ve.Message})
+	case errors.As(err, &be):
+		return problem(http.StatusPaymentRequired, "budget_exceeded", fmt.Sprintf(
+			"this job is estimated at %d cents; the organization has spent %d of its monthly "+
+				"budget of %d cents", be.EstimateCents, be.SpentCents, be.BudgetCents))
+	case errors.Is(err, engine.ErrIdempotencyConflict):
+		return errConflict("the Idempotency-Key was already used with a different request")
+	}
+	return err
 }
 
 // jobAccess loads a job and checks the caller's role in its project; jobs

@@ -23,7 +23,18 @@ type rbacFixture struct {
 	keys                                                          map[auth.Role]string
 	// asset is an uploaded image of the project.
 	asset string
+	// storyboard is a storyboard of the project; storyboardJob a render
+	// of it and shotTask that job's first shot task (still queued: the
+	// RBAC test runs no workers).
+	storyboard, storyboardJob, shotTask string
 }
+
+// rbacScript is the tiny script of the fixture's storyboard.
+const rbacScript = `场景一：海边 外 日
+镜头1 特写 2秒
+林晓望着灯塔。
+林晓：天亮了。
+`
 
 func newRBACFixture(t *testing.T, b *testBundle, p *rbacPeople) *rbacFixture {
 	t.Helper()
@@ -37,6 +48,10 @@ func newRBACFixture(t *testing.T, b *testBundle, p *rbacPeople) *rbacFixture {
 	fx.prompt = b.call(t, "POST", "/api/v1/prompts", p.owner.Token, map[string]any{
 		"project_id": fx.project, "title": "Opening", "body": "A lighthouse at dawn"}).
 		want(t, http.StatusCreated).str(t, "id")
+	// The storyboard is made before the version, so that restoring the
+	// version keeps it.
+	fx.storyboard = b.call(t, "POST", "/api/v1/storyboards", p.owner.Token, map[string]any{
+		"project_id": fx.project, "script": rbacScript}).want(t, http.StatusCreated).str(t, "id")
 	fx.version = b.call(t, "POST", "/api/v1/projects/"+fx.project+"/versions", p.owner.Token,
 		map[string]string{"name": "v1"}).want(t, http.StatusCreated).str(t, "id")
 	fx.asset = b.upload(t, p.owner.Token, fx.project, "still.png", rbacPNG(t)).
@@ -49,6 +64,17 @@ func newRBACFixture(t *testing.T, b *testBundle, p *rbacPeople) *rbacFixture {
 	fx.job = b.call(t, "POST", "/api/v1/jobs", p.owner.Token, map[string]any{
 		"project_id": fx.project, "prompt": "a lighthouse " + dbtest.RandomHex(4),
 		"providers": []string{"sim"}, "duration": 1}).want(t, http.StatusAccepted).str(t, "id")
+	fx.storyboardJob = b.call(t, "POST", "/api/v1/storyboards/"+fx.storyboard+"/render",
+		p.owner.Token, nil).want(t, http.StatusAccepted).str(t, "id")
+	for _, task := range b.call(t, "GET", "/api/v1/jobs/"+fx.storyboardJob+"/tasks",
+		p.owner.Token, nil).want(t, http.StatusOK).items(t) {
+		if task["kind"] == "generate" && fx.shotTask == "" {
+			fx.shotTask, _ = task["id"].(string)
+		}
+	}
+	if fx.shotTask == "" {
+		t.Fatalf("the storyboard job %s has no shot task", fx.storyboardJob)
+	}
 	for _, role := range []auth.Role{auth.RoleAdmin, auth.RoleEditor, auth.RoleViewer} {
 		res := b.call(t, "POST", "/api/v1/organizations/"+fx.org+"/api-keys", p.owner.Token,
 			map[string]string{"name": "ci " + string(role), "role": string(role)}).
@@ -314,6 +340,55 @@ func routeCases() []routeCase {
 		{method: "POST", path: "jobs/{job_id}/retry", scope: scopeProject, min: E, ok: 409,
 			url: func(fx *rbacFixture, _ *rbacPeople) string {
 				return "/api/v1/jobs/" + fx.job + "/retry"
+			}},
+		// Regenerating a shot that is not final is a conflict (the RBAC
+		// test runs no workers, so the shot stays queued): being let in
+		// shows as 409, being kept out as 403 or 404.
+		{method: "POST", path: "jobs/{job_id}/tasks/{task_id}/regenerate", scope: scopeProject,
+			min: E, ok: 409,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/jobs/" + fx.storyboardJob + "/tasks/" + fx.shotTask + "/regenerate"
+			}},
+		{method: "GET", path: "storyboards?project_id", scope: scopeProject, min: V, ok: 200,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/storyboards?project_id=" + fx.project
+			}},
+		{method: "POST", path: "storyboards", scope: scopeProject, min: E, ok: 201,
+			url: fixed("/api/v1/storyboards"),
+			body: func(_ *testing.T, _ *testBundle, fx *rbacFixture, _ *rbacPeople) any {
+				return map[string]any{"project_id": fx.project, "script": rbacScript,
+					"title": "Dawn", "language": "zh-CN"}
+			}},
+		{method: "GET", path: "storyboards/{storyboard_id}", scope: scopeProject, min: V, ok: 200,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/storyboards/" + fx.storyboard
+			}},
+		// The edit is based on the storyboard as it is now, so that each
+		// principal's save is on the latest version.
+		{method: "PUT", path: "storyboards/{storyboard_id}", scope: scopeProject, min: E, ok: 200,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/storyboards/" + fx.storyboard
+			},
+			body: func(t *testing.T, b *testBundle, fx *rbacFixture, p *rbacPeople) any {
+				cur := b.call(t, "GET", "/api/v1/storyboards/"+fx.storyboard, p.owner.Token, nil).
+					want(t, http.StatusOK)
+				return map[string]any{"version": cur.body["version"],
+					"storyboard": cur.body["storyboard"], "title": "Dawn"}
+			}},
+		{method: "POST", path: "storyboards/{storyboard_id}/render", scope: scopeProject, min: E,
+			ok: 202,
+			url: func(fx *rbacFixture, _ *rbacPeople) string {
+				return "/api/v1/storyboards/" + fx.storyboard + "/render"
+			}, body: body(map[string]any{"subtitles": "soft"})},
+		{method: "POST", path: "prompts/lint", scope: scopeGlobal, ok: 200,
+			url:  fixed("/api/v1/prompts/lint"),
+			body: body(map[string]any{"prompt": "特写，林晓望着灯塔", "blocked_words": []string{"血腥"}})},
+		// With org_id the organization's blocked words are added: that
+		// needs the viewer role in it.
+		{method: "POST", path: "prompts/lint?org_id", scope: scopeOrg, min: V, ok: 200,
+			url: fixed("/api/v1/prompts/lint"),
+			body: func(_ *testing.T, _ *testBundle, fx *rbacFixture, _ *rbacPeople) any {
+				return map[string]any{"prompt": "a lighthouse at dawn, close-up", "org_id": fx.org}
 			}},
 		{method: "GET", path: "prompts?project_id", scope: scopeProject, min: V, ok: 200,
 			url: func(fx *rbacFixture, _ *rbacPeople) string { return "/api/v1/prompts?project_id=" + fx.project }},

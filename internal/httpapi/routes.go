@@ -72,6 +72,14 @@ func (s *Server) routes() []route {
 		{"GET /api/v1/jobs/{job_id}/events", true, s.listJobEvents},
 		{"POST /api/v1/jobs/{job_id}/cancel", true, s.cancelJob},
 		{"POST /api/v1/jobs/{job_id}/retry", true, s.retryJob},
+		{"POST /api/v1/jobs/{job_id}/tasks/{task_id}/regenerate", true, s.regenerateTask},
+
+		{"GET /api/v1/storyboards", true, s.listStoryboards},
+		{"POST /api/v1/storyboards", true, s.createStoryboard},
+		{"GET /api/v1/storyboards/{storyboard_id}", true, s.getStoryboard},
+		{"PUT /api/v1/storyboards/{storyboard_id}", true, s.updateStoryboard},
+		{"POST /api/v1/storyboards/{storyboard_id}/render", true, s.renderStoryboard},
+		{"POST /api/v1/prompts/lint", true, s.lintPrompt},
 
 		{"GET /api/v1/providers", true, s.listProviders},
 		{"GET /api/v1/organizations/{org_id}/provider-accounts", true, s.listProviderAccounts},

@@ -145,6 +145,18 @@ type Warning struct {
 	Message string `json:"message"`
 }
 
+// Normalize makes an edited storyboard well-formed again: empty lists
+// instead of missing ones, and scenes and shots numbered in order.
+func (sb *Storyboard) Normalize() {
+	sb.normalize()
+	for i := range sb.Scenes {
+		sb.Scenes[i].Number = i + 1
+		for j := range sb.Scenes[i].Shots {
+			sb.Scenes[i].Shots[j].Number = j + 1
+		}
+	}
+}
+
 // normalize replaces nil slices with empty ones throughout, so the JSON form always has
 // arrays and a decoded copy compares equal to the original.
 func (sb *Storyboard) normalize() {

@@ -233,3 +233,32 @@ func (s *Store) RestorePrompt(ctx context.Context, p *Prompt) error {
 		db.Time(p.CreatedAt), db.Time(p.UpdatedAt))
 	return wrap(err, "restoring prompt")
 }
+
+// DocumentByID returns a document.
+func (s *Store) DocumentByID(ctx context.Context, id string) (*Document, error) {
+	d := &Document{}
+	var createdBy *string
+	err := s.q.QueryRowContext(ctx, `SELECT id, project_id, kind, title, content_json, version,
+		created_by, created_at, updated_at FROM documents WHERE id = ?`, id).Scan(&d.ID,
+		&d.ProjectID, &d.Kind, &d.Title, rawJSON{&d.Content}, &d.Version, &createdBy,
+		db.ScanTime(&d.CreatedAt), db.ScanTime(&d.UpdatedAt))
+	d.CreatedBy = deref(createdBy)
+	return d, wrap(err, "reading document")
+}
+
+// UpdateDocumentAt replaces a document's title and content if its version
+// is still version, and bumps it; ErrConflict means someone saved first.
+func (s *Store) UpdateDocumentAt(ctx context.Context, d *Document, version int64) error {
+	d.UpdatedAt = db.Now()
+	res, err := s.q.ExecContext(ctx, `UPDATE documents SET title = ?, content_json = ?,
+		version = version + 1, updated_at = ? WHERE id = ? AND version = ?`, d.Title,
+		jsonText(d.Content), db.Time(d.UpdatedAt), d.ID, version)
+	if err != nil {
+		return wrap(err, "updating document")
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrConflict
+	}
+	d.Version = version + 1
+	return nil
+}

@@ -223,3 +223,13 @@ func (s *Store) SwitchTaskProvider(ctx context.Context, id, provider, model stri
 		provider, model, jsonText(params), db.Time(db.Now()), id)
 	return affected(res, err, "switching provider")
 }
+
+// RestartTask makes a final task new again with the given params: queued,
+// no provider job, no error or output, attempts from zero.
+func (s *Store) RestartTask(ctx context.Context, id string, params json.RawMessage) error {
+	res, err := s.q.ExecContext(ctx, `UPDATE job_tasks SET status = 'queued', progress = 0,
+		attempt = 0, provider_job_id = NULL, error_code = '', error_message = '',
+		output_json = '{}', params_json = ?, actual_cost_cents = 0, started_at = NULL,
+		finished_at = NULL, updated_at = ? WHERE id = ?`, jsonText(params), db.Time(db.Now()), id)
+	return affected(res, err, "restarting task")
+}
