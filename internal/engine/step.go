@@ -369,6 +369,11 @@ func (e *Engine) endTask(ctx context.Context, job *store.Job, t *store.Task, sta
 		attrs = append(attrs, slog.String("error", t.ErrorCode))
 	}
 	e.Logger.LogAttrs(ctx, logLevel, "engine: task ended", attrs...)
+	if t.Kind == KindKeyframe {
+		if err := e.releaseDependents(ctx, job, t); err != nil {
+			return err
+		}
+	}
 	if job.Kind == "storyboard" && t.Kind == KindGenerate {
 		if err := e.maybeAssemble(ctx, job.ID); err != nil {
 			return err

@@ -45,6 +45,10 @@ type RenderOptions struct {
 	MusicAssetID string `json:"music_asset_id,omitempty"`
 	IntroAssetID string `json:"intro_asset_id,omitempty"`
 	OutroAssetID string `json:"outro_asset_id,omitempty"`
+	// KeyframeProvider, when set, draws a first frame for every shot with
+	// that text-to-image provider (nano, say) and renders the shot from it
+	// as image-to-video.
+	KeyframeProvider string `json:"keyframe_provider,omitempty"`
 	// GIFPreview adds a small animated preview; HLS a streaming ladder.
 	GIFPreview bool `json:"gif_preview,omitempty"`
 	HLS        bool `json:"hls,omitempty"`
@@ -115,6 +119,9 @@ func (e *Engine) RenderStoryboard(ctx context.Context, sub Submission, doc *stor
 				Params: map[string]any{"shot": fmt.Sprintf("%d.%d", si+1, hi+1)}}
 			if name == opts.Provider {
 				v.Model = opts.Model
+			}
+			if opts.KeyframeProvider != "" {
+				v.FirstFrame = &FirstFrame{Provider: opts.KeyframeProvider}
 			}
 			req.Variants = append(req.Variants, v)
 		}
@@ -238,6 +245,13 @@ func (e *Engine) submitShots(ctx context.Context, sub Submission, durations []in
 			MaxAttempts: e.cfg.MaxAttempts, Priority: i, Params: mustJSON(tp)}
 		t.DedupeKey = dedupeKey(t, tp)
 		t.EstimatedCostCents = p.Capabilities().Estimate(e.providerRequest(t, tp))
+		if v.FirstFrame != nil {
+			kf, cost := e.keyframeTask(v.FirstFrame, t, r0(req, durations[i]))
+			tp.After = kf.ID
+			t.Params = mustJSON(tp)
+			estimate += cost
+			tasks = append(tasks, kf)
+		}
 		estimate += t.EstimatedCostCents
 		tasks = append(tasks, t)
 		ap.Shots = append(ap.Shots, t.ID)
@@ -278,6 +292,12 @@ func (e *Engine) submitShots(ctx context.Context, sub Submission, durations []in
 	e.Metrics.JobsAccepted.Inc()
 	e.refreshJobLogged(ctx, job.ID)
 	return e.Store.JobByID(ctx, job.ID)
+}
+
+// r0 is req with one shot's duration.
+func r0(req Request, d int) Request {
+	req.Duration = d
+	return req
 }
 
 // maybeAssemble starts a storyboard job's assembly once every shot has

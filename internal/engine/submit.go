@@ -52,7 +52,23 @@ type Variant struct {
 	// one fails or its circuit is open, if they support the same duration,
 	// aspect ratio and resolution.
 	Fallbacks []string `json:"fallbacks,omitempty"`
+	// FirstFrame makes the variant image-to-video from a frame that another
+	// provider (Nano Banana, say) draws first in the same job.
+	FirstFrame *FirstFrame `json:"first_frame,omitempty"`
 }
+
+// FirstFrame is a key frame made by a text-to-image provider for the
+// variant's video to start from.
+type FirstFrame struct {
+	Provider string `json:"provider"`
+	Model    string `json:"model,omitempty"`
+	// Prompt of the frame; empty uses the variant's prompt.
+	Prompt string `json:"prompt,omitempty"`
+}
+
+// firstFramePlaceholder stands for the key frame while a variant is
+// validated, before the frame exists.
+const firstFramePlaceholder = "data:image/png;base64,"
 
 // taskParams is what a task keeps in params_json: everything needed to call
 // the provider again after a crash, and to finish the output.
@@ -72,6 +88,9 @@ type taskParams struct {
 	Fallbacks []string `json:"fallbacks,omitempty"`
 	// Generation counts regenerations of a storyboard shot.
 	Generation int `json:"generation,omitempty"`
+	// After names the key-frame task this task waits for; its image
+	// becomes ImageURL when it succeeds.
+	After string `json:"after,omitempty"`
 }
 
 // Actor is who submits: a user, or an API key acting for its creator.
@@ -167,6 +186,29 @@ func (e *Engine) normalizeVariant(ctx context.Context, v *Variant, i int, req *R
 	}
 	if len(v.Prompt) > 20000 {
 		return invalid(field+".prompt", "must be at most 20000 bytes")
+	}
+	if ff := v.FirstFrame; ff != nil {
+		if v.ImageURL != "" {
+			return invalid(field+".first_frame", "give either image_url or first_frame")
+		}
+		fp, err := e.Providers.Get(ff.Provider)
+		if err != nil {
+			return invalid(field+".first_frame.provider", fmt.Sprintf(
+				"provider %q is not enabled", ff.Provider))
+		}
+		if ff.Prompt == "" {
+			ff.Prompt = v.Prompt
+		}
+		fcaps := fp.Capabilities()
+		freq := fcaps.WithDefaults(provider.Request{Model: ff.Model, Kind: provider.KindTextToImage,
+			Prompt: ff.Prompt, Resolution: req.Resolution, AspectRatio: req.AspectRatio})
+		if err := fcaps.Validate(freq); err != nil {
+			return invalid(field+".first_frame", provider.Sanitize(err.Error()))
+		}
+		ff.Model = freq.Model
+		v.Kind = string(provider.KindImageToVideo)
+		v.ImageURL = firstFramePlaceholder
+		defer func() { v.ImageURL = "" }()
 	}
 	if v.ImageURL != "" && !strings.HasPrefix(v.ImageURL, "data:") {
 		if err := e.OutboundPolicy.CheckURL(v.ImageURL); err != nil {
@@ -324,11 +366,32 @@ func (e *Engine) plan(ctx context.Context, sub Submission, req Request) ([]*stor
 				t.StartedAt, t.FinishedAt = now, now
 			}
 		}
+		if ff := v.FirstFrame; ff != nil && t.Status != store.StatusSucceeded {
+			kf, cost := e.keyframeTask(ff, t, req)
+			tp.After = kf.ID
+			estimate += cost
+			tasks = append(tasks, kf)
+		}
 		t.Params = mustJSON(tp)
 		estimate += t.EstimatedCostCents
 		tasks = append(tasks, t)
 	}
 	return tasks, estimate, nil
+}
+
+// keyframeTask is the text-to-image task that draws a variant's first
+// frame; it runs first and its video task waits for it.
+func (e *Engine) keyframeTask(ff *FirstFrame, video *store.Task, req Request) (*store.Task,
+	int64) {
+	p, _ := e.Providers.Get(ff.Provider)
+	tp := taskParams{Kind: string(provider.KindTextToImage), Resolution: req.Resolution,
+		AspectRatio: req.AspectRatio, Format: "png", Duration: req.Duration}
+	t := &store.Task{ID: store.NewID(), Kind: KindKeyframe, Provider: ff.Provider,
+		Model: ff.Model, Prompt: ff.Prompt, Status: store.StatusQueued,
+		MaxAttempts: e.cfg.MaxAttempts, Priority: video.Priority - 1, Params: mustJSON(tp)}
+	t.DedupeKey = dedupeKey(t, tp)
+	t.EstimatedCostCents = p.Capabilities().Estimate(e.providerRequest(t, tp))
+	return t, t.EstimatedCostCents
 }
 
 // defaultPriority orders short, low-resolution work first, so a quick
@@ -372,7 +435,7 @@ func (e *Engine) enqueueTasks(ctx context.Context, tx *store.Store, tasks []*sto
 		return errors.New("engine: enqueueTasks needs a transaction")
 	}
 	for _, t := range tasks {
-		if store.Terminal(t.Status) {
+		if store.Terminal(t.Status) || waitsForKeyframe(t) {
 			continue
 		}
 		_, err := e.Queue.EnqueueTx(ctx, sqlTx, queue.EnqueueParams{Queue: t.Provider,

@@ -423,3 +423,40 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+func TestFirstFrameFeedsImageToVideo(t *testing.T) {
+	t.Parallel()
+	b := setupEngine(t, "sqlite", engineOpts{})
+	u := b.user(t)
+	pid := b.project(t, u.Token, u.PersonalOrg)
+	res := b.call(t, "POST", "/api/v1/jobs", u.Token, map[string]any{"project_id": pid,
+		"duration": 1, "aspect_ratio": "16:9", "variants": []any{map[string]any{
+			"provider": "sim", "prompt": "the harbour at dawn",
+			"first_frame": map[string]any{"provider": "sim", "prompt": "a still of the harbour"},
+		}}}).want(t, http.StatusAccepted)
+	id := res.str(t, "id")
+	if res.body["tasks"].(map[string]any)["total"].(float64) != 2 {
+		t.Fatalf("want a key frame task and a video task: %s", res.raw)
+	}
+	b.waitJob(t, u.Token, id, 60*time.Second).want(t, http.StatusOK)
+	tasks := b.call(t, "GET", "/api/v1/jobs/"+id+"/tasks", u.Token, nil).items(t)
+	kinds := map[string]string{}
+	for _, tk := range tasks {
+		params := tk["params"].(map[string]any)
+		kinds[tk["kind"].(string)] = params["kind"].(string)
+		if tk["status"] != "succeeded" {
+			t.Fatalf("task %v", tk)
+		}
+	}
+	if kinds["keyframe"] != "text_to_image" || kinds["generate"] != "image_to_video" {
+		t.Fatalf("task kinds %v", kinds)
+	}
+	var started bool
+	for _, e := range b.call(t, "GET", "/api/v1/jobs/"+id+"/events?limit=1000", u.Token,
+		nil).items(t) {
+		started = started || e["type"] == "task.first_frame"
+	}
+	if !started {
+		t.Fatal("no event says the video started from the first frame")
+	}
+}
