@@ -134,7 +134,8 @@ func (e *Engine) assembleInto(ctx context.Context, job *store.Job, t *store.Task
 		}
 		spec.Subtitles = &media.Subtitles{Path: srt, Burn: ap.Subtitles == "burn"}
 	}
-	if err := e.Media.Assemble(ctx, spec, nil); err != nil {
+	progress := e.ffmpegProgress(ctx, job, t, "assembling", 0, 0.9)
+	if err := e.Media.Assemble(ctx, spec, progress); err != nil {
 		return nil, err
 	}
 	return e.publishFinal(ctx, job, t, ap, spec.Output, dir)

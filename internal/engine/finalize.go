@@ -98,7 +98,8 @@ func (e *Engine) finishFile(ctx context.Context, job *store.Job, t *store.Task, 
 		final = filepath.Join(dir, fmt.Sprintf("output-%d.%s", i, tp.Format))
 		spec := media.Spec{Tier: tp.Resolution, Aspect: tp.AspectRatio,
 			Format: media.Format(tp.Format), Preset: e.cfg.Preset, Fit: fitOf(tp.Params)}
-		if err := e.Media.Transcode(ctx, src, final, spec, nil); err != nil {
+		progress := e.ffmpegProgress(ctx, job, t, "transcoding", t.Progress, 0.99)
+		if err := e.Media.Transcode(ctx, src, final, spec, progress); err != nil {
 			return nil, "", err
 		}
 		key = fmt.Sprintf("jobs/%s/%s/output-%d.%s", job.ID, t.ID, i, tp.Format)

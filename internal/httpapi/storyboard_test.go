@@ -67,6 +67,14 @@ func TestStoryboardToVideoWithSubtitles(t *testing.T) {
 		if done.body["status"] != "succeeded" {
 			t.Fatalf("render: %s", done.raw)
 		}
+		var ffmpegProgress bool
+		for _, e := range b.call(t, "GET", "/api/v1/jobs/"+jobID+"/events?limit=1000", u.Token,
+			nil).items(t) {
+			ffmpegProgress = ffmpegProgress || e["type"] == "task.ffmpeg"
+		}
+		if !ffmpegProgress {
+			t.Error("the assembly reported no FFmpeg progress to the event log")
+		}
 		final, assembleID := finalOf(t, b, u.Token, jobID)
 		path := download(t, final)
 		info, err := b.media.Probe(context.Background(), path)
