@@ -88,6 +88,19 @@ func (b *breaker) record(key string, err *provider.Error, now time.Time) {
 	}
 }
 
+// accepted notes that the provider took a job. That alone does not reset
+// the failure count (a vendor can accept every job and fail it later), but
+// it ends a half-open trial, so the circuit closes.
+func (b *breaker) accepted(key string, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.get(key)
+	c.LastAt, c.LastResult = now, "ok"
+	if c.trial {
+		c.failures, c.openedAt, c.trial = 0, time.Time{}, false
+	}
+}
+
 // state returns a circuit's state and its last call's result.
 func (b *breaker) state(key string, now time.Time) (state, last string, at time.Time) {
 	b.mu.Lock()

@@ -45,6 +45,22 @@ func TestBreakerOpensAndRecovers(t *testing.T) {
 	if st, _, _ := b.state("a", again); st != CircuitClosed || !b.allow("a", again) {
 		t.Fatal("a successful trial must close the circuit")
 	}
+	// Accepted jobs do not hide failures that come later, but end a trial.
+	for range 3 {
+		b.accepted("d", now)
+		b.record("d", fail, now)
+	}
+	if b.allow("d", now) {
+		t.Fatal("jobs accepted then failed must still open the circuit")
+	}
+	trial := now.Add(11 * time.Second)
+	if !b.allow("d", trial) {
+		t.Fatal("no trial")
+	}
+	b.accepted("d", trial)
+	if !b.allow("d", trial) {
+		t.Fatal("an accepted trial must close the circuit")
+	}
 	// Rate limits and bad requests say nothing about the provider's health.
 	for range 10 {
 		b.record("c", &provider.Error{Code: provider.CodeRateLimited}, now)

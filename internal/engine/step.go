@@ -62,7 +62,14 @@ func (e *Engine) step(ctx context.Context, entry *queue.Entry) error {
 		e.breaker.record(acct, perr, e.now())
 		return e.retryOrFail(ctx, job, t, perr, false)
 	}
-	e.breaker.record(acct, st.Err, e.now())
+	// Only finished jobs speak for the provider's health: a vendor that
+	// accepts every job and then fails it must still open the circuit.
+	switch {
+	case st.State == provider.StateSucceeded:
+		e.breaker.record(acct, nil, e.now())
+	case st.Err != nil:
+		e.breaker.record(acct, st.Err, e.now())
+	}
 	return e.apply(ctx, job, t, tp, st)
 }
 
@@ -125,7 +132,7 @@ func (e *Engine) start(ctx context.Context, job *store.Job, t *store.Task, tp ta
 		e.releaseSlots(ctx, t)
 		return e.retryOrFail(ctx, job, t, perr, true)
 	}
-	e.breaker.record(acct, nil, e.now())
+	e.breaker.accepted(acct, e.now())
 	// The id first: a crash after this line resumes polling this job.
 	if err := e.Store.SetProviderJobID(ctx, t.ID, created.JobID); err != nil {
 		return err

@@ -43,6 +43,18 @@ type engineOpts struct {
 	maxUpload int64
 	// cold adds object storage (a versitygw bucket) as the cold disk.
 	cold bool
+	// providers are enabled after the simulator, each built by its factory
+	// from its configuration, as `reelforge serve` builds vendor adapters.
+	providers []extraProvider
+}
+
+// extraProvider is a vendor adapter a test enables, usually pointed at a
+// fake vendor server through config.BaseURL. A nil config.HTTPClient gets
+// one with a short timeout, so a hanging vendor fails a test quickly.
+type extraProvider struct {
+	name    string
+	factory provider.Factory
+	config  provider.Config
 }
 
 // engineBundle is a test bundle with the generation engine, the simulator
@@ -97,9 +109,18 @@ func setupEngine(t *testing.T, dialect string, o engineOpts) *engineBundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close() })
-	registry, err := provider.NewRegistry([]string{sim.Name}, map[string]provider.Factory{
+	factories := map[string]provider.Factory{
 		sim.Name: func(provider.Config) (provider.Provider, error) { return s, nil },
-	}, nil)
+	}
+	enabled, configs := []string{sim.Name}, map[string]provider.Config{}
+	for _, x := range o.providers {
+		if x.config.HTTPClient == nil {
+			x.config.HTTPClient = &http.Client{Timeout: 3 * time.Second}
+		}
+		enabled = append(enabled, x.name)
+		factories[x.name], configs[x.name] = x.factory, x.config
+	}
+	registry, err := provider.NewRegistry(enabled, factories, configs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,9 +160,6 @@ func setupEngine(t *testing.T, dialect string, o engineOpts) *engineBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	factories := map[string]provider.Factory{
-		sim.Name: func(provider.Config) (provider.Provider, error) { return s, nil },
-	}
 	if o.cfg.PublicURL == "" {
 		o.cfg.PublicURL, o.cfg.CallbackKey = base, keys.URL
 	}
@@ -149,7 +167,8 @@ func setupEngine(t *testing.T, dialect string, o engineOpts) *engineBundle {
 		Limiter: limiter, Slots: slots, Disk: disk, Media: runner,
 		Outbound: netguard.NewClient(netguard.Policy{Allow: []string{"127.0.0.1"}},
 			netguard.Options{}), Metrics: metrics, Logger: log, TempDir: tmp, Cold: cold,
-		AccountSource: &engine.Accounts{Store: st, Box: box, Factories: factories}})
+		AccountSource: &engine.Accounts{Store: st, Box: box, Factories: factories,
+			Base: configs}})
 	if err != nil {
 		t.Fatal(err)
 	}

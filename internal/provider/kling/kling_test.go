@@ -13,20 +13,21 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/kling/klingtest"
 )
 
 // newTestAdapter returns an adapter on f whose clock follows f's unless
 // skew shifts it.
-func newTestAdapter(t *testing.T, f *fakeKling, secret string, timeout time.Duration,
+func newTestAdapter(t *testing.T, f *klingtest.Server, secret string, timeout time.Duration,
 	skew *time.Duration) *Adapter {
 	t.Helper()
-	a, err := New(provider.Config{Name: Name, Credentials: testAccess + ":" + secret,
-		BaseURL: f.srv.URL + "/", HTTPClient: &http.Client{Timeout: timeout}})
+	a, err := New(provider.Config{Name: Name, Credentials: klingtest.Access + ":" + secret,
+		BaseURL: f.URL() + "/", HTTPClient: &http.Client{Timeout: timeout}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.now = func() time.Time {
-		now := f.clock()
+		now := f.Now()
 		if skew != nil {
 			now = now.Add(*skew)
 		}
@@ -53,8 +54,8 @@ func codeOf(t *testing.T, err error) *provider.Error {
 
 func TestText2VideoLifecycleAndCallback(t *testing.T) {
 	t.Parallel()
-	f := newFakeKling(t)
-	a := newTestAdapter(t, f, testSecret, 5*time.Second, nil)
+	f := klingtest.NewServer(t, klingtest.Options{Start: time.Unix(1_759_320_000, 0)})
+	a := newTestAdapter(t, f, klingtest.Secret, 5*time.Second, nil)
 	ctx := context.Background()
 	req := textReq("a lighthouse at dusk")
 	req.Params = map[string]any{"cfg_scale": 0.3}
@@ -65,9 +66,7 @@ func TestText2VideoLifecycleAndCallback(t *testing.T) {
 	if !strings.HasPrefix(c.JobID, "text2video:") {
 		t.Fatalf("job id %q does not name its endpoint", c.JobID)
 	}
-	f.mu.Lock()
-	b := f.lastBody
-	f.mu.Unlock()
+	b := f.LastBody()
 	want := map[string]any{"model_name": "kling-v1-6", "duration": "10", "mode": "pro",
 		"aspect_ratio": "9:16", "external_task_id": req.TaskID, "cfg_scale": 0.3}
 	for k, v := range want {
@@ -90,7 +89,7 @@ func TestText2VideoLifecycleAndCallback(t *testing.T) {
 			t.Errorf("state %s advises a poll after %s", st.State, st.PollAfter)
 		}
 		states, last = append(states, st.State), st
-		f.advance(time.Minute)
+		f.Advance(time.Minute)
 	}
 	if got := []provider.State{provider.StateQueued, provider.StateProcessing,
 		provider.StateSucceeded}; !slices.Equal(states, got) {
@@ -105,9 +104,7 @@ func TestText2VideoLifecycleAndCallback(t *testing.T) {
 	}
 
 	// The push Kling made when the task finished names the same job.
-	f.mu.Lock()
-	cbs := slices.Clone(f.callbacks)
-	f.mu.Unlock()
+	cbs := f.Callbacks()
 	if len(cbs) != 1 {
 		t.Fatalf("%d callbacks, want 1", len(cbs))
 	}
@@ -115,20 +112,20 @@ func TestText2VideoLifecycleAndCallback(t *testing.T) {
 		r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
 		return a.Webhook(r, body)
 	}
-	id, err := push(cbs[0].url, cbs[0].body)
+	id, err := push(cbs[0].URL, cbs[0].Body)
 	if err != nil || id != c.JobID {
 		t.Fatalf("Webhook = %q, %v; want %q", id, err, c.JobID)
 	}
-	if _, err := push(cbs[0].url, cbs[0].body); !errors.Is(err, provider.ErrWebhookRejected) {
+	if _, err := push(cbs[0].URL, cbs[0].Body); !errors.Is(err, provider.ErrWebhookRejected) {
 		t.Fatalf("replayed callback: %v, want rejection", err)
 	}
 	forged := map[string]struct{ url, body string }{
-		"no kind": {"https://studio.example.test/cb?token=abc123", string(cbs[0].body)},
-		"garbage": {cbs[0].url, "<html>"},
-		"no task": {cbs[0].url, `{"code":0,"data":{"task_status":"succeed"}}`},
-		"stale": {cbs[0].url, `{"code":0,"data":{"task_id":"1","task_status":"succeed",` +
+		"no kind": {"https://studio.example.test/cb?token=abc123", string(cbs[0].Body)},
+		"garbage": {cbs[0].URL, "<html>"},
+		"no task": {cbs[0].URL, `{"code":0,"data":{"task_status":"succeed"}}`},
+		"stale": {cbs[0].URL, `{"code":0,"data":{"task_id":"1","task_status":"succeed",` +
 			`"updated_at":1000}}`},
-		"bad status": {cbs[0].url, `{"code":0,"data":{"task_id":"1","task_status":"done"}}`},
+		"bad status": {cbs[0].URL, `{"code":0,"data":{"task_id":"1","task_status":"done"}}`},
 	}
 	for name, tc := range forged {
 		if _, err := push(tc.url, []byte(tc.body)); !errors.Is(err,
@@ -140,8 +137,8 @@ func TestText2VideoLifecycleAndCallback(t *testing.T) {
 
 func TestImage2VideoAndFind(t *testing.T) {
 	t.Parallel()
-	f := newFakeKling(t)
-	a := newTestAdapter(t, f, testSecret, 5*time.Second, nil)
+	f := klingtest.NewServer(t, klingtest.Options{Start: time.Unix(1_759_320_000, 0)})
+	a := newTestAdapter(t, f, klingtest.Secret, 5*time.Second, nil)
 	ctx := context.Background()
 	req := provider.Request{TaskID: "task-i2v-1", Kind: provider.KindImageToVideo,
 		Model: "kling-v2-1", ImageURL: "data:image/png;base64,iVBORw0KGgo=",
@@ -150,9 +147,7 @@ func TestImage2VideoAndFind(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	b := f.lastBody
-	f.mu.Unlock()
+	b := f.LastBody()
 	if b["image"] != "iVBORw0KGgo=" || b["mode"] != "std" || b["aspect_ratio"] != nil {
 		t.Fatalf("image2video body %v: want bare base64, std mode, no aspect_ratio", b)
 	}
@@ -174,14 +169,14 @@ func TestImage2VideoAndFind(t *testing.T) {
 
 func TestFailedTaskReason(t *testing.T) {
 	t.Parallel()
-	f := newFakeKling(t)
-	a := newTestAdapter(t, f, testSecret, 5*time.Second, nil)
+	f := klingtest.NewServer(t, klingtest.Options{Start: time.Unix(1_759_320_000, 0)})
+	a := newTestAdapter(t, f, klingtest.Secret, 5*time.Second, nil)
 	c, err := a.Create(context.Background(), textReq("please fail"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.advance(time.Minute)
-	f.advance(time.Minute)
+	f.Advance(time.Minute)
+	f.Advance(time.Minute)
 	st, err := a.Get(context.Background(), c.JobID)
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +189,7 @@ func TestFailedTaskReason(t *testing.T) {
 
 func TestRefusals(t *testing.T) {
 	t.Parallel()
-	f := newFakeKling(t)
+	f := klingtest.NewServer(t, klingtest.Options{Start: time.Unix(1_759_320_000, 0)})
 	cases := []struct {
 		name, prompt, secret string
 		params               map[string]any
@@ -202,16 +197,16 @@ func TestRefusals(t *testing.T) {
 		vendor               string
 		retry                time.Duration
 	}{
-		{"concurrency", "ratelimit", testSecret, nil, provider.CodeRateLimited, "1303",
+		{"concurrency", "ratelimit", klingtest.Secret, nil, provider.CodeRateLimited, "1303",
 			7 * time.Second},
-		{"quota as 429", "quota", testSecret, nil, provider.CodeQuotaExhausted, "1102", 0},
-		{"error under 200", "overload", testSecret, nil, provider.CodeProviderError, "5001", 0},
+		{"quota as 429", "quota", klingtest.Secret, nil, provider.CodeQuotaExhausted, "1102", 0},
+		{"error under 200", "overload", klingtest.Secret, nil, provider.CodeProviderError, "5001", 0},
 		{"bad secret", "fine", "wrong-secret", nil, provider.CodeAuthFailed, "1002", 0},
-		{"unknown field", "fine", testSecret, map[string]any{"bogus": 1},
+		{"unknown field", "fine", klingtest.Secret, map[string]any{"bogus": 1},
 			provider.CodeBadRequest, "1201", 0},
-		{"reserved param", "fine", testSecret, map[string]any{"external_task_id": "x"},
+		{"reserved param", "fine", klingtest.Secret, map[string]any{"external_task_id": "x"},
 			provider.CodeBadRequest, "", 0},
-		{"hang", "hang", testSecret, nil, provider.CodeTimeout, "", 0},
+		{"hang", "hang", klingtest.Secret, nil, provider.CodeTimeout, "", 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -225,7 +220,7 @@ func TestRefusals(t *testing.T) {
 				t.Fatalf("error %+v, want code %s vendor %q retry %s", pe, tc.code, tc.vendor,
 					tc.retry)
 			}
-			if strings.Contains(pe.Error(), testSecret) || strings.Contains(pe.Error(),
+			if strings.Contains(pe.Error(), klingtest.Secret) || strings.Contains(pe.Error(),
 				"wrong-secret") {
 				t.Fatalf("error leaks the secret: %v", pe)
 			}
@@ -235,9 +230,9 @@ func TestRefusals(t *testing.T) {
 
 func TestTokenCachedRenewedAndResigned(t *testing.T) {
 	t.Parallel()
-	f := newFakeKling(t)
+	f := klingtest.NewServer(t, klingtest.Options{Start: time.Unix(1_759_320_000, 0)})
 	var skew time.Duration
-	a := newTestAdapter(t, f, testSecret, 5*time.Second, &skew)
+	a := newTestAdapter(t, f, klingtest.Secret, 5*time.Second, &skew)
 	ctx := context.Background()
 	c, err := a.Create(ctx, textReq("tokens"))
 	if err != nil {
@@ -253,17 +248,13 @@ func TestTokenCachedRenewedAndResigned(t *testing.T) {
 	}
 	wg.Wait()
 	distinct := func() int {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		return len(f.tokens)
+		return f.Tokens()
 	}
 	if n := distinct(); n != 1 {
 		t.Fatalf("%d distinct tokens for calls within one lifetime, want 1", n)
 	}
 	// 31 minutes on: the cached token has expired and must be replaced.
-	f.mu.Lock()
-	f.now = f.now.Add(31 * time.Minute)
-	f.mu.Unlock()
+	f.Shift(31 * time.Minute)
 	if _, err := a.Get(ctx, c.JobID); err != nil {
 		t.Fatalf("Get after the token expired: %v", err)
 	}
@@ -272,15 +263,13 @@ func TestTokenCachedRenewedAndResigned(t *testing.T) {
 	}
 	// Kling's clock runs 20 minutes ahead of ours at 40 minutes into the
 	// token: Kling calls it expired; the adapter re-signs once and succeeds.
-	f.mu.Lock()
-	f.now = f.now.Add(20 * time.Minute)
-	f.mu.Unlock()
+	f.Shift(20 * time.Minute)
 	skew = -20 * time.Minute
 	if _, err := a.Get(ctx, c.JobID); err != nil {
 		t.Fatalf("Get after Kling called the token expired: %v", err)
 	}
 	// Our clock a minute ahead: nbf is in Kling's future, every token fails.
-	b := newTestAdapter(t, f, testSecret, 5*time.Second, &skew)
+	b := newTestAdapter(t, f, klingtest.Secret, 5*time.Second, &skew)
 	skew = time.Minute
 	_, err = b.Get(ctx, c.JobID)
 	if pe := codeOf(t, err); pe.Code != provider.CodeAuthFailed || pe.ProviderCode != "1003" {
@@ -321,16 +310,14 @@ func TestNewConfig(t *testing.T) {
 
 func TestAudioNeedsPro(t *testing.T) {
 	t.Parallel()
-	f := newFakeKling(t)
-	a := newTestAdapter(t, f, testSecret, 5*time.Second, nil)
+	f := klingtest.NewServer(t, klingtest.Options{Start: time.Unix(1_759_320_000, 0)})
+	a := newTestAdapter(t, f, klingtest.Secret, 5*time.Second, nil)
 	req := textReq("waves with sound")
 	req.Model, req.Audio = "kling-v2-6", true
 	if _, err := a.Create(context.Background(), req); err != nil {
 		t.Fatalf("audio at 1080p: %v", err)
 	}
-	f.mu.Lock()
-	sound := f.lastBody["sound"]
-	f.mu.Unlock()
+	sound := f.LastBody()["sound"]
 	if sound != "on" {
 		t.Fatalf("sound = %v, want on", sound)
 	}

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/nanobanana/nanobananatest"
 )
 
-func newAdapter(t *testing.T, f *fakeGemini, key string) *Adapter {
+func newAdapter(t *testing.T, f *nanobananatest.Server, key string) *Adapter {
 	t.Helper()
-	a, err := New(provider.Config{Name: Name, Credentials: key, BaseURL: f.srv.URL})
+	a, err := New(provider.Config{Name: Name, Credentials: key, BaseURL: f.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,8 +36,8 @@ func wantCode(t *testing.T, err error, code provider.Code) *provider.Error {
 
 func TestCreateReturnsImageAndGetReplaysIt(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newAdapter(t, f, fakeKey)
+	f := nanobananatest.NewServer(t, nanobananatest.Options{})
+	a := newAdapter(t, f, nanobananatest.Key)
 	r := req("storyboard frame")
 	r.AspectRatio, r.NegativePrompt = provider.Aspect9x16, "text overlays"
 	seed := int64(3)
@@ -55,12 +56,12 @@ func TestCreateReturnsImageAndGetReplaysIt(t *testing.T) {
 		o.Height != 1344 || len(o.Data) == 0 {
 		t.Fatalf("output kind %s mime %s %dx%d", o.Kind, o.MIME, o.Width, o.Height)
 	}
-	gc := f.last["generationConfig"].(map[string]any)
+	gc := f.LastBody()["generationConfig"].(map[string]any)
 	if gc["imageConfig"].(map[string]any)["aspectRatio"] != "9:16" || gc["seed"] != 3.0 ||
 		gc["temperature"] != 0.5 {
 		t.Fatalf("generationConfig %v", gc)
 	}
-	text := f.last["contents"].([]any)[0].(map[string]any)["parts"].([]any)[0].(map[string]any)
+	text := f.LastBody()["contents"].([]any)[0].(map[string]any)["parts"].([]any)[0].(map[string]any)
 	if !strings.Contains(text["text"].(string), "Avoid: text overlays") {
 		t.Fatalf("prompt part %v", text)
 	}
@@ -76,15 +77,15 @@ func TestCreateReturnsImageAndGetReplaysIt(t *testing.T) {
 
 func TestInputImageAndSnakeCase(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newAdapter(t, f, fakeKey)
+	f := nanobananatest.NewServer(t, nanobananatest.Options{})
+	a := newAdapter(t, f, nanobananatest.Key)
 	r := req("snake keyframe from reference")
 	r.ImageURL = "data:image/png;base64,iVBORw0KGgo="
 	c, err := a.Create(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := f.last["contents"].([]any)[0].(map[string]any)["parts"].([]any)
+	parts := f.LastBody()["contents"].([]any)[0].(map[string]any)["parts"].([]any)
 	if len(parts) != 2 || parts[1].(map[string]any)["inlineData"].(map[string]any)["data"] !=
 		"iVBORw0KGgo=" {
 		t.Fatalf("parts %v", parts)
@@ -99,15 +100,15 @@ func TestInputImageAndSnakeCase(t *testing.T) {
 	r.Params = map[string]any{ParamImageBase64: "not base64!"}
 	_, err = a.Create(context.Background(), r)
 	wantCode(t, err, provider.CodeBadRequest)
-	if f.calls != 1 {
-		t.Fatalf("refused images reached the vendor (%d calls)", f.calls)
+	if f.Calls() != 1 {
+		t.Fatalf("refused images reached the vendor (%d calls)", f.Calls())
 	}
 }
 
 func TestNoImageIsAFailure(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newAdapter(t, f, fakeKey)
+	f := nanobananatest.NewServer(t, nanobananatest.Options{})
+	a := newAdapter(t, f, nanobananatest.Key)
 	for prompt, want := range map[string]struct {
 		code provider.Code
 		text string
@@ -125,24 +126,28 @@ func TestNoImageIsAFailure(t *testing.T) {
 
 func TestVendorErrors(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newAdapter(t, f, fakeKey)
+	f := nanobananatest.NewServer(t, nanobananatest.Options{})
+	a := newAdapter(t, f, nanobananatest.Key)
 	ctx := context.Background()
-	f.failNext = func(w http.ResponseWriter) {
+	f.FailNext(func(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", "9")
-		googleErr(w, 429, "RESOURCE_EXHAUSTED", "Resource has been exhausted.")
-	}
+		nanobananatest.GoogleError(w, 429, "RESOURCE_EXHAUSTED",
+			"Resource has been exhausted.")
+	})
 	_, err := a.Create(ctx, req("x"))
 	if pe := wantCode(t, err, provider.CodeRateLimited); pe.RetryAfter != 9*time.Second {
 		t.Fatalf("RetryAfter %s", pe.RetryAfter)
 	}
-	f.failNext = func(w http.ResponseWriter) {
-		googleErr(w, 403, "PERMISSION_DENIED", "Billing is not enabled.", map[string]any{
-			"@type": "type.googleapis.com/google.rpc.ErrorInfo", "reason": "BILLING_DISABLED"})
-	}
+	f.FailNext(func(w http.ResponseWriter) {
+		nanobananatest.GoogleError(w, 403, "PERMISSION_DENIED", "Billing is not enabled.",
+			map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
+				"reason": "BILLING_DISABLED"})
+	})
 	_, err = a.Create(ctx, req("x"))
 	wantCode(t, err, provider.CodeQuotaExhausted)
-	f.failNext = func(w http.ResponseWriter) { googleErr(w, 503, "UNAVAILABLE", "overloaded") }
+	f.FailNext(func(w http.ResponseWriter) {
+		nanobananatest.GoogleError(w, 503, "UNAVAILABLE", "overloaded")
+	})
 	_, err = a.Create(ctx, req("x"))
 	wantCode(t, err, provider.CodeProviderError)
 	r := req("x")
@@ -157,9 +162,9 @@ func TestVendorErrors(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	f.hang = true
-	a, err := New(provider.Config{Credentials: fakeKey, BaseURL: f.srv.URL,
+	f := nanobananatest.NewServer(t, nanobananatest.Options{})
+	f.SetHang(5 * time.Second)
+	a, err := New(provider.Config{Credentials: nanobananatest.Key, BaseURL: f.URL(),
 		HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -170,8 +175,8 @@ func TestTimeout(t *testing.T) {
 
 func TestStoreIsBoundedAndExpires(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newAdapter(t, f, fakeKey)
+	f := nanobananatest.NewServer(t, nanobananatest.Options{})
+	a := newAdapter(t, f, nanobananatest.Key)
 	clock := time.Unix(1_700_000_000, 0)
 	a.now = func() time.Time { return clock }
 	first, err := a.Create(context.Background(), req("x"))

@@ -8,17 +8,19 @@ import (
 	"testing"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/replicate/replicatetest"
 )
 
 func TestParseBridges(t *testing.T) {
 	t.Parallel()
 	got, err := ParseBridges(" veo=google/veo-3 | google/veo-3.1 , kling=kwaivgi/kling-v2.1," +
-		"x=acme/thing:" + testVersion)
+		"x=acme/thing:" + replicatetest.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := []Bridge{{"veo", []string{"google/veo-3", "google/veo-3.1"}},
-		{"kling", []string{"kwaivgi/kling-v2.1"}}, {"x", []string{"acme/thing:" + testVersion}}}
+		{"kling", []string{"kwaivgi/kling-v2.1"}},
+		{"x", []string{"acme/thing:" + replicatetest.Version}}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v", got)
 	}
@@ -53,8 +55,8 @@ func TestDefaultBridgesRoundTrip(t *testing.T) {
 
 func FuzzParseBridges(f *testing.F) {
 	f.Add("veo=google/veo-3|google/veo-3.1,kling=kwaivgi/kling-v2.1")
-	f.Add("x=" + testVersion)
-	f.Add("a=b/c:" + testVersion + ",,")
+	f.Add("x=" + replicatetest.Version)
+	f.Add("a=b/c:" + replicatetest.Version + ",,")
 	f.Fuzz(func(t *testing.T, s string) {
 		bs, err := ParseBridges(s)
 		if err != nil {
@@ -77,15 +79,15 @@ func FuzzParseBridges(f *testing.F) {
 
 func TestBridgeRunsVendorModel(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := replicatetest.NewServer(t, replicatetest.Options{})
 	var veo Bridge
 	for _, b := range DefaultBridges {
 		if b.Name == "veo" {
 			veo = b
 		}
 	}
-	p, err := veo.Factory()(provider.Config{Name: "veo", Credentials: testToken,
-		BaseURL: f.srv.URL})
+	p, err := veo.Factory()(provider.Config{Name: "veo", Credentials: replicatetest.Token,
+		BaseURL: f.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,14 +110,14 @@ func TestBridgeRunsVendorModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ := json.Marshal(f.lastBody["input"])
+	got, _ := json.Marshal(f.LastBody()["input"])
 	want := `{"aspect_ratio":"9:16","duration":6,"generate_audio":true,` +
 		`"image":"https://example.com/k.png","negative_prompt":"people",` +
 		`"prompt":"a lighthouse in fog","resolution":"1080p","seed":42}`
-	if string(got) != want || f.lastPath != "/v1/models/google/veo-3.1/predictions" {
-		t.Errorf("sent %s to %s", got, f.lastPath)
+	if string(got) != want || f.LastPath() != "/v1/models/google/veo-3.1/predictions" {
+		t.Errorf("sent %s to %s", got, f.LastPath())
 	}
-	f.advance(ticksDone)
+	f.Advance(replicatetest.TicksDone)
 	st, err := p.Get(context.Background(), c.JobID)
 	if err != nil || st.State != provider.StateSucceeded {
 		t.Fatalf("%+v %v", st, err)
@@ -134,8 +136,8 @@ func TestBridgeRunsVendorModel(t *testing.T) {
 
 func TestBridgeWanSizes(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	p, err := NewBridge(provider.Config{Credentials: testToken, BaseURL: f.srv.URL}, "wan",
+	f := replicatetest.NewServer(t, replicatetest.Options{})
+	p, err := NewBridge(provider.Config{Credentials: replicatetest.Token, BaseURL: f.URL()}, "wan",
 		specFor("wan-video/wan-2.5-t2v"))
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +147,7 @@ func TestBridgeWanSizes(t *testing.T) {
 	if _, err := p.Create(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
-	in := f.lastBody["input"].(map[string]any)
+	in := f.LastBody()["input"].(map[string]any)
 	if in["size"] != "720*1280" || in["duration"] != 5.0 {
 		t.Errorf("input %v", in)
 	}

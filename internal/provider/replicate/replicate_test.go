@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/replicate/replicatetest"
 )
 
-func newTestAdapter(t *testing.T, f *fakeReplicate, token string, env map[string]string) *Adapter {
+func newTestAdapter(t *testing.T, f *replicatetest.Server, token string,
+	env map[string]string) *Adapter {
 	t.Helper()
-	a, err := New(provider.Config{Name: Name, Credentials: token, BaseURL: f.srv.URL + "/",
+	a, err := New(provider.Config{Name: Name, Credentials: token, BaseURL: f.URL() + "/",
 		Getenv: func(k string) string { return env[k] }})
 	if err != nil {
 		t.Fatal(err)
@@ -39,8 +41,8 @@ func klingRequest() provider.Request {
 
 func TestLifecycleToOutputs(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testToken, nil)
+	f := replicatetest.NewServer(t, replicatetest.Options{})
+	a := newTestAdapter(t, f, replicatetest.Token, nil)
 	ctx := context.Background()
 	req := klingRequest()
 	req.CallbackURL = "https://studio.example.com/api/v1/webhooks/replicate"
@@ -51,16 +53,16 @@ func TestLifecycleToOutputs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.lastPath != "/v1/models/kwaivgi/kling-v2.1/predictions" {
-		t.Errorf("created through %s", f.lastPath)
+	if f.LastPath() != "/v1/models/kwaivgi/kling-v2.1/predictions" {
+		t.Errorf("created through %s", f.LastPath())
 	}
-	in := f.lastBody["input"].(map[string]any)
+	in := f.LastBody()["input"].(map[string]any)
 	if in["mode"] != "pro" || in["duration"] != 10.0 || in["start_image"] != req.ImageURL {
 		t.Errorf("input %v", in)
 	}
-	if f.lastBody["webhook"] != req.CallbackURL ||
-		strings.Join(f.preds[c.JobID].events, ",") != "completed" {
-		t.Errorf("webhook fields %v", f.lastBody)
+	if f.LastBody()["webhook"] != req.CallbackURL ||
+		strings.Join(f.WebhookEvents(c.JobID), ",") != "completed" {
+		t.Errorf("webhook fields %v", f.LastBody())
 	}
 	var states []provider.State
 	var last provider.Status
@@ -79,7 +81,7 @@ func TestLifecycleToOutputs(t *testing.T) {
 			states = append(states, st.State)
 		}
 		last = st
-		f.advance(1)
+		f.Advance(1)
 	}
 	got := ""
 	for _, s := range states {
@@ -92,28 +94,28 @@ func TestLifecycleToOutputs(t *testing.T) {
 		t.Fatalf("final %+v", last)
 	}
 	out := last.Outputs[0]
-	if !strings.HasPrefix(out.URL, "https://replicate.delivery/") ||
+	if !strings.HasPrefix(out.URL, f.URL()+"/delivery/") ||
 		out.Kind != provider.OutputVideo || out.MIME != "video/mp4" {
 		t.Errorf("output %+v", out)
 	}
 	if last.Metadata["predict_time"] != 126.8 {
 		t.Errorf("metadata %v", last.Metadata)
 	}
-	if f.preferSeen {
+	if f.PreferSeen() {
 		t.Error("adapter sent a Prefer header; it must poll")
 	}
 }
 
 func TestProgressFromLogs(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testToken, nil)
+	f := replicatetest.NewServer(t, replicatetest.Options{})
+	a := newTestAdapter(t, f, replicatetest.Token, nil)
 	ctx := context.Background()
 	c, err := a.Create(ctx, klingRequest())
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.advance(2)
+	f.Advance(2)
 	st, err := a.Get(ctx, c.JobID)
 	if err != nil || st.State != provider.StateProcessing || st.Progress != 0.66 {
 		t.Fatalf("status %+v %v, want processing at 0.66", st, err)
@@ -122,19 +124,20 @@ func TestProgressFromLogs(t *testing.T) {
 
 func TestPinnedVersions(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testToken, map[string]string{EnvModels: "acme/thing:" + testVersion})
-	if _, ok := a.Capabilities().Model("acme/thing:" + testVersion); !ok {
+	f := replicatetest.NewServer(t, replicatetest.Options{})
+	a := newTestAdapter(t, f, replicatetest.Token,
+		map[string]string{EnvModels: "acme/thing:" + replicatetest.Version})
+	if _, ok := a.Capabilities().Model("acme/thing:" + replicatetest.Version); !ok {
 		t.Fatal("model from PROVIDER_REPLICATE_MODELS not advertised")
 	}
-	for _, model := range []string{"acme/thing:" + testVersion, testVersion} {
+	for _, model := range []string{"acme/thing:" + replicatetest.Version, replicatetest.Version} {
 		req := provider.Request{Model: model, Kind: provider.KindTextToVideo,
 			Prompt: "tide pools", DurationSeconds: 6, AspectRatio: "9:16"}
 		if _, err := a.Create(context.Background(), req); err != nil {
 			t.Fatalf("%s: %v", model, err)
 		}
-		if f.lastPath != "/v1/predictions" || f.lastBody["version"] != testVersion {
-			t.Errorf("%s: created through %s with %v", model, f.lastPath, f.lastBody)
+		if f.LastPath() != "/v1/predictions" || f.LastBody()["version"] != replicatetest.Version {
+			t.Errorf("%s: created through %s with %v", model, f.LastPath(), f.LastBody())
 		}
 	}
 	_, err := a.Create(context.Background(), provider.Request{Model: "Not A Model",
@@ -144,8 +147,8 @@ func TestPinnedVersions(t *testing.T) {
 
 func TestFailuresClassified(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testToken, nil)
+	f := replicatetest.NewServer(t, replicatetest.Options{})
+	a := newTestAdapter(t, f, replicatetest.Token, nil)
 	ctx := context.Background()
 	cases := []struct {
 		prompt string
@@ -168,7 +171,7 @@ func TestFailuresClassified(t *testing.T) {
 		}
 		ids[i] = c.JobID
 	}
-	f.advance(ticksDone)
+	f.Advance(replicatetest.TicksDone)
 	for i, tc := range cases {
 		st, err := a.Get(ctx, ids[i])
 		if err != nil {
@@ -183,13 +186,13 @@ func TestFailuresClassified(t *testing.T) {
 
 func TestDataRemoved(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testToken, nil)
+	f := replicatetest.NewServer(t, replicatetest.Options{})
+	a := newTestAdapter(t, f, replicatetest.Token, nil)
 	c, err := a.Create(context.Background(), klingRequest())
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.advance(ticksRetention)
+	f.Advance(replicatetest.TicksRetention)
 	st, err := a.Get(context.Background(), c.JobID)
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +205,7 @@ func TestDataRemoved(t *testing.T) {
 
 func TestHTTPErrors(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := replicatetest.NewServer(t, replicatetest.Options{})
 	ctx := context.Background()
 
 	bad := newTestAdapter(t, f, "r8_wrongTokenWrongToken000000", nil)
@@ -211,13 +214,11 @@ func TestHTTPErrors(t *testing.T) {
 		t.Errorf("auth error %+v", pe)
 	}
 
-	broke := newTestAdapter(t, f, brokeToken, nil)
+	broke := newTestAdapter(t, f, replicatetest.BrokeToken, nil)
 	wantCode(t, getErr(broke.Create(ctx, klingRequest())), provider.CodeQuotaExhausted)
 
-	a := newTestAdapter(t, f, testToken, nil)
-	f.mu.Lock()
-	f.throttle = true
-	f.mu.Unlock()
+	a := newTestAdapter(t, f, replicatetest.Token, nil)
+	f.ThrottleOnce(30)
 	pe = wantCode(t, getErr(a.Create(ctx, klingRequest())), provider.CodeRateLimited)
 	if pe.RetryAfter != 30*time.Second || !strings.Contains(pe.Message, "throttled") {
 		t.Errorf("rate limit %+v", pe)
@@ -242,9 +243,9 @@ func getErr(_ provider.Created, err error) error { return err }
 
 func TestTimeout(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	f.hang = time.Second
-	a, err := New(provider.Config{Credentials: testToken, BaseURL: f.srv.URL,
+	f := replicatetest.NewServer(t, replicatetest.Options{})
+	f.SetHang(time.Second)
+	a, err := New(provider.Config{Credentials: replicatetest.Token, BaseURL: f.URL(),
 		HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -259,18 +260,18 @@ func TestTimeout(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testToken, nil)
+	f := replicatetest.NewServer(t, replicatetest.Options{})
+	a := newTestAdapter(t, f, replicatetest.Token, nil)
 	ctx := context.Background()
 	c, err := a.Create(ctx, klingRequest())
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.advance(1)
+	f.Advance(1)
 	if err := a.Cancel(ctx, c.JobID); err != nil {
 		t.Fatal(err)
 	}
-	f.advance(ticksDone)
+	f.Advance(replicatetest.TicksDone)
 	st, err := a.Get(ctx, c.JobID)
 	if err != nil || st.State != provider.StateCanceled {
 		t.Fatalf("after cancel: %+v %v", st, err)
@@ -279,7 +280,7 @@ func TestCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.advance(ticksDone)
+	f.Advance(replicatetest.TicksDone)
 	if err := a.Cancel(ctx, done.JobID); err != nil {
 		t.Errorf("cancelling a finished prediction: %v", err)
 	}
@@ -290,8 +291,8 @@ func TestCancel(t *testing.T) {
 
 func TestCapabilities(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	caps := newTestAdapter(t, f, testToken, nil).Capabilities()
+	f := replicatetest.NewServer(t, replicatetest.Options{})
+	caps := newTestAdapter(t, f, replicatetest.Token, nil).Capabilities()
 	if caps.Provider != Name || caps.DefaultRatePerMinute != 600 || caps.DefaultConcurrency < 1 {
 		t.Errorf("caps %+v", caps)
 	}

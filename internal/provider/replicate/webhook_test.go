@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/replicate/replicatetest"
 )
 
 // The Standard Webhooks vector quoted by replicate-go's tests.
@@ -65,7 +66,7 @@ func TestWebhookVector(t *testing.T) {
 	}
 	// The fake's signer agrees with the vector, so the tests below sign
 	// the way Replicate does.
-	if got := sign(vectorSecret, vectorID, vectorStamp, []byte(vectorBody)); got.Get(
+	if got := replicatetest.Sign(vectorSecret, vectorID, vectorStamp, []byte(vectorBody)); got.Get(
 		"webhook-signature") != vectorSig {
 		t.Fatalf("fake signer gives %s", got.Get("webhook-signature"))
 	}
@@ -77,19 +78,21 @@ func TestWebhookValidForgedReplayed(t *testing.T) {
 	a := hookAdapter(t, now)
 	body := `{"id":"q7r2m1tz5hrgc0cs2ay9v3kq8w","status":"succeeded",` +
 		`"output":"https://replicate.delivery/x/out.mp4"}`
-	h := sign(vectorSecret, "msg_1", now.Unix()-30, []byte(body))
+	h := replicatetest.Sign(vectorSecret, "msg_1", now.Unix()-30, []byte(body))
 	id, err := a.Webhook(push(h, body), []byte(body))
 	if err != nil || id != "q7r2m1tz5hrgc0cs2ay9v3kq8w" {
 		t.Fatalf("valid push: %q %v", id, err)
 	}
 	rejected := map[string]http.Header{
 		"replayed": h,
-		"forged body": sign(vectorSecret, "msg_2", now.Unix(),
+		"forged body": replicatetest.Sign(vectorSecret, "msg_2", now.Unix(),
 			[]byte(`{"id":"other"}`)),
-		"other secret": sign("whsec_c2VjcmV0LW9mLXNvbWVvbmUtZWxzZQ==", "msg_3", now.Unix(),
+		"other secret": replicatetest.Sign("whsec_c2VjcmV0LW9mLXNvbWVvbmUtZWxzZQ==", "msg_3", now.Unix(),
 			[]byte(body)),
-		"stale":      sign(vectorSecret, "msg_4", now.Add(-6*time.Minute).Unix(), []byte(body)),
-		"future":     sign(vectorSecret, "msg_5", now.Add(6*time.Minute).Unix(), []byte(body)),
+		"stale": replicatetest.Sign(vectorSecret, "msg_4", now.Add(-6*time.Minute).Unix(),
+			[]byte(body)),
+		"future": replicatetest.Sign(vectorSecret, "msg_5", now.Add(6*time.Minute).Unix(),
+			[]byte(body)),
 		"no headers": {},
 	}
 	for name, hdr := range rejected {
@@ -98,7 +101,7 @@ func TestWebhookValidForgedReplayed(t *testing.T) {
 			t.Errorf("%s: %v, want ErrWebhookRejected", name, err)
 		}
 	}
-	v2 := sign(vectorSecret, "msg_6", now.Unix(), []byte(body))
+	v2 := replicatetest.Sign(vectorSecret, "msg_6", now.Unix(), []byte(body))
 	v2.Set("webhook-signature", "v2,abc "+v2.Get("webhook-signature"))
 	if _, err := a.Webhook(push(v2, body), []byte(body)); err != nil {
 		t.Errorf("second of two signatures not accepted: %v", err)
@@ -132,7 +135,8 @@ func TestWebhookWithoutSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 	body := `{"id":"x"}`
-	_, err = a.Webhook(push(sign(vectorSecret, "m", time.Now().Unix(), []byte(body)), body),
+	_, err = a.Webhook(push(replicatetest.Sign(vectorSecret, "m", time.Now().Unix(),
+		[]byte(body)), body),
 		[]byte(body))
 	if !errors.Is(err, provider.ErrWebhookRejected) {
 		t.Errorf("push accepted without a secret: %v", err)

@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/runway/runwaytest"
 )
 
-func newTestAdapter(t *testing.T, f *fakeRunway, key string) *Adapter {
+func newTestAdapter(t *testing.T, f *runwaytest.Server, key string) *Adapter {
 	t.Helper()
-	a, err := New(provider.Config{Name: Name, Credentials: key, BaseURL: f.srv.URL + "/"})
+	a, err := New(provider.Config{Name: Name, Credentials: key, BaseURL: f.URL() + "/"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func i2vRequest(prompt string) provider.Request {
 
 // poll reads the job once per tick until it ends and returns the distinct
 // states in order with the final status.
-func poll(t *testing.T, a *Adapter, f *fakeRunway, id string) ([]provider.State,
+func poll(t *testing.T, a *Adapter, f *runwaytest.Server, id string) ([]provider.State,
 	provider.Status) {
 	t.Helper()
 	var states []provider.State
@@ -64,7 +65,7 @@ func poll(t *testing.T, a *Adapter, f *fakeRunway, id string) ([]provider.State,
 		if st.State.Terminal() {
 			return states, st
 		}
-		f.advance(1)
+		f.Advance(1)
 	}
 	t.Fatalf("job %s never ended", id)
 	return nil, provider.Status{}
@@ -80,17 +81,17 @@ func joined(states []provider.State) string {
 
 func TestImageToVideoSucceeds(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testKey)
+	f := runwaytest.NewServer(t, runwaytest.Options{})
+	a := newTestAdapter(t, f, runwaytest.Key)
 	c, err := a.Create(context.Background(), i2vRequest("slow dolly-in"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := f.lastBody
-	if f.lastPath != "/v1/image_to_video" || b["ratio"] != "1584:672" || b["duration"] != 5.0 ||
+	b := f.LastBody()
+	if f.LastPath() != "/v1/image_to_video" || b["ratio"] != "1584:672" || b["duration"] != 5.0 ||
 		b["seed"] != 42.0 || b["promptImage"] != "https://example.com/keyframe.png" ||
 		b["contentModeration"] == nil {
-		t.Errorf("sent %v to %s", b, f.lastPath)
+		t.Errorf("sent %v to %s", b, f.LastPath())
 	}
 	states, st := poll(t, a, f, c.JobID)
 	if got := joined(states); got != "queued,processing,succeeded" {
@@ -104,8 +105,8 @@ func TestImageToVideoSucceeds(t *testing.T) {
 
 func TestThrottledIsQueued(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testKey)
+	f := runwaytest.NewServer(t, runwaytest.Options{})
+	a := newTestAdapter(t, f, runwaytest.Key)
 	req := provider.Request{Model: "veo3.1", Kind: provider.KindTextToVideo,
 		Prompt: "busy harbour at dawn", NegativePrompt: "text", Audio: true,
 		Resolution: provider.Resolution1080p, AspectRatio: provider.Aspect9x16}
@@ -113,10 +114,10 @@ func TestThrottledIsQueued(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := f.lastBody
-	if f.lastPath != "/v1/text_to_video" || b["ratio"] != "1080:1920" || b["duration"] != 8.0 ||
+	b := f.LastBody()
+	if f.LastPath() != "/v1/text_to_video" || b["ratio"] != "1080:1920" || b["duration"] != 8.0 ||
 		b["audio"] != true || b["negativePrompt"] != "text" {
-		t.Errorf("sent %v to %s", b, f.lastPath)
+		t.Errorf("sent %v to %s", b, f.LastPath())
 	}
 	st, err := a.Get(context.Background(), c.JobID)
 	if err != nil || st.State != provider.StateQueued || st.Err != nil ||
@@ -131,8 +132,8 @@ func TestThrottledIsQueued(t *testing.T) {
 
 func TestTextToImage(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testKey)
+	f := runwaytest.NewServer(t, runwaytest.Options{})
+	a := newTestAdapter(t, f, runwaytest.Key)
 	req := provider.Request{Model: "gen4_image", Kind: provider.KindTextToImage,
 		Prompt: "a poster", Resolution: provider.Resolution1080p, AspectRatio: "1:1"}
 	if got := a.Capabilities().Estimate(req); got != 8 {
@@ -142,8 +143,9 @@ func TestTextToImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, hasDuration := f.lastBody["duration"]; hasDuration || f.lastBody["ratio"] != "1080:1080" {
-		t.Errorf("sent %v", f.lastBody)
+	if _, hasDuration := f.LastBody()["duration"]; hasDuration ||
+		f.LastBody()["ratio"] != "1080:1080" {
+		t.Errorf("sent %v", f.LastBody())
 	}
 	_, st := poll(t, a, f, c.JobID)
 	if len(st.Outputs) != 1 || st.Outputs[0].Kind != provider.OutputImage ||
@@ -154,8 +156,8 @@ func TestTextToImage(t *testing.T) {
 
 func TestTaskFailures(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testKey)
+	f := runwaytest.NewServer(t, runwaytest.Options{})
+	a := newTestAdapter(t, f, runwaytest.Key)
 	for prompt, code := range map[string]provider.Code{
 		"unsafe": provider.CodeBadRequest, "glitch": provider.CodeProviderError} {
 		c, err := a.Create(context.Background(), i2vRequest(prompt))
@@ -173,8 +175,8 @@ func TestTaskFailures(t *testing.T) {
 
 func TestModelRules(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testKey)
+	f := runwaytest.NewServer(t, runwaytest.Options{})
+	a := newTestAdapter(t, f, runwaytest.Key)
 	ctx := context.Background()
 	bad := []provider.Request{
 		{Model: "gen4_turbo", Kind: provider.KindTextToVideo, Prompt: "x"},
@@ -190,14 +192,14 @@ func TestModelRules(t *testing.T) {
 		_, err := a.Create(ctx, req)
 		wantCode(t, err, provider.CodeBadRequest)
 	}
-	if f.lastBody != nil {
-		t.Errorf("an invalid request reached Runway: %v", f.lastBody)
+	if f.LastBody() != nil {
+		t.Errorf("an invalid request reached Runway: %v", f.LastBody())
 	}
 	// Durations anywhere in 2..10 are fine for gen4.5.
 	ok := provider.Request{Model: "gen4.5", Kind: provider.KindTextToVideo, Prompt: "x",
 		DurationSeconds: 7, AspectRatio: "9:16"}
-	if _, err := a.Create(ctx, ok); err != nil || f.lastBody["ratio"] != "720:1280" {
-		t.Errorf("gen4.5 7 s: %v %v", err, f.lastBody)
+	if _, err := a.Create(ctx, ok); err != nil || f.LastBody()["ratio"] != "720:1280" {
+		t.Errorf("gen4.5 7 s: %v %v", err, f.LastBody())
 	}
 	// The fake's own validation is reported with its reason.
 	req := i2vRequest("x")
@@ -212,19 +214,17 @@ func getErr(_ provider.Created, err error) error { return err }
 
 func TestHTTPErrors(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := runwaytest.NewServer(t, runwaytest.Options{})
 	ctx := context.Background()
 	pe := wantCode(t, getErr(newTestAdapter(t, f, "key_wrong0000000000000000").Create(ctx,
 		i2vRequest("x"))), provider.CodeAuthFailed)
 	if strings.Contains(pe.Error(), "key_wrong") {
 		t.Errorf("credential leaked: %v", pe)
 	}
-	wantCode(t, getErr(newTestAdapter(t, f, brokeKey).Create(ctx, i2vRequest("x"))),
+	wantCode(t, getErr(newTestAdapter(t, f, runwaytest.BrokeKey).Create(ctx, i2vRequest("x"))),
 		provider.CodeQuotaExhausted)
-	a := newTestAdapter(t, f, testKey)
-	f.mu.Lock()
-	f.throttle = true
-	f.mu.Unlock()
+	a := newTestAdapter(t, f, runwaytest.Key)
+	f.ThrottleOnce(7)
 	pe = wantCode(t, getErr(a.Create(ctx, i2vRequest("x"))), provider.CodeRateLimited)
 	if pe.RetryAfter != 7*time.Second {
 		t.Errorf("retry after %s", pe.RetryAfter)
@@ -237,9 +237,9 @@ func TestHTTPErrors(t *testing.T) {
 
 func TestVersionHeaderRequired(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	req, _ := http.NewRequest(http.MethodGet, f.srv.URL+"/v1/tasks/x", nil)
-	req.Header.Set("Authorization", "Bearer "+testKey)
+	f := runwaytest.NewServer(t, runwaytest.Options{})
+	req, _ := http.NewRequest(http.MethodGet, f.URL()+"/v1/tasks/x", nil)
+	req.Header.Set("Authorization", "Bearer "+runwaytest.Key)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -250,7 +250,7 @@ func TestVersionHeaderRequired(t *testing.T) {
 	}
 	// The adapter always sends it, so the same call through it reaches the
 	// task lookup (404) rather than the header check.
-	_, err = newTestAdapter(t, f, testKey).Get(context.Background(), "x")
+	_, err = newTestAdapter(t, f, runwaytest.Key).Get(context.Background(), "x")
 	if pe := wantCode(t, err, provider.CodeBadRequest); pe.HTTPStatus != http.StatusNotFound {
 		t.Errorf("%+v", pe)
 	}
@@ -258,9 +258,9 @@ func TestVersionHeaderRequired(t *testing.T) {
 
 func TestTimeout(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	f.hang = time.Second
-	a, err := New(provider.Config{Credentials: testKey, BaseURL: f.srv.URL,
+	f := runwaytest.NewServer(t, runwaytest.Options{})
+	f.SetHang(time.Second)
+	a, err := New(provider.Config{Credentials: runwaytest.Key, BaseURL: f.URL(),
 		HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -271,14 +271,14 @@ func TestTimeout(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newTestAdapter(t, f, testKey)
+	f := runwaytest.NewServer(t, runwaytest.Options{})
+	a := newTestAdapter(t, f, runwaytest.Key)
 	ctx := context.Background()
 	c, err := a.Create(ctx, i2vRequest("x"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.advance(1)
+	f.Advance(1)
 	if err := a.Cancel(ctx, c.JobID); err != nil {
 		t.Fatal(err)
 	}
@@ -290,15 +290,15 @@ func TestCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.advance(5)
+	f.Advance(5)
 	if err := a.Cancel(ctx, done.JobID); err != nil {
 		t.Fatal(err)
 	}
 	if st, err := a.Get(ctx, done.JobID); err != nil || st.State != provider.StateSucceeded {
 		t.Errorf("finished task after cancel: %+v %v", st, err)
 	}
-	if f.deletes != 1 {
-		t.Errorf("%d DELETE calls, want 1", f.deletes)
+	if f.Cancels() != 1 {
+		t.Errorf("%d DELETE calls, want 1", f.Cancels())
 	}
 	if err := a.Cancel(ctx, "0000-gone"); err != nil {
 		t.Errorf("cancelling an unknown task: %v", err)
@@ -307,7 +307,8 @@ func TestCancel(t *testing.T) {
 
 func TestCapabilities(t *testing.T) {
 	t.Parallel()
-	caps := newTestAdapter(t, newFake(t), testKey).Capabilities()
+	f := runwaytest.NewServer(t, runwaytest.Options{})
+	caps := newTestAdapter(t, f, runwaytest.Key).Capabilities()
 	if caps.Provider != Name || caps.DefaultConcurrency != 2 || caps.Models[0].ID != "gen4_turbo" {
 		t.Errorf("caps %+v", caps)
 	}

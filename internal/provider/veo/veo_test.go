@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/veo/veotest"
 )
 
 func request(prompt string) provider.Request {
@@ -19,7 +20,7 @@ func request(prompt string) provider.Request {
 
 // runToEnd polls until the job is terminal, checking the missing-done quirk
 // reads as processing on the way.
-func runToEnd(t *testing.T, f *fakeGoogle, a *Adapter, id string) provider.Status {
+func runToEnd(t *testing.T, f *veotest.Server, a *Adapter, id string) provider.Status {
 	t.Helper()
 	ctx := context.Background()
 	st, err := a.Get(ctx, id)
@@ -29,7 +30,7 @@ func runToEnd(t *testing.T, f *fakeGoogle, a *Adapter, id string) provider.Statu
 	if st.State != provider.StateProcessing || st.PollAfter != pollAfter {
 		t.Fatalf("before done: state %s poll %s, want processing", st.State, st.PollAfter)
 	}
-	f.advance(2)
+	f.Advance(2)
 	st, err = a.Get(ctx, id)
 	if err != nil {
 		t.Fatalf("Get: %v", err)
@@ -59,7 +60,7 @@ func wantCode(t *testing.T, err error, code provider.Code) *provider.Error {
 
 func TestVertexGCSOutputAndTokenReuse(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := veotest.NewServer(t, veotest.Options{})
 	a := newVertex(t, f, map[string]string{"PROVIDER_VEO_STORAGE_URI": "gs://bkt/veo/"})
 	seed := int64(42)
 	req := request("a fox in snow")
@@ -73,7 +74,7 @@ func TestVertexGCSOutputAndTokenReuse(t *testing.T) {
 	if !strings.HasPrefix(c.JobID, "projects/proj-1/locations/us-central1/") {
 		t.Fatalf("job id %q", c.JobID)
 	}
-	p := f.creates[0]["parameters"].(map[string]any)
+	p := f.CreateBodies()[0]["parameters"].(map[string]any)
 	for k, want := range map[string]any{"aspectRatio": "9:16", "resolution": "1080p",
 		"durationSeconds": 6.0, "generateAudio": true, "seed": 42.0,
 		"negativePrompt": "blur", "storageUri": "gs://bkt/veo/"} {
@@ -90,17 +91,17 @@ func TestVertexGCSOutputAndTokenReuse(t *testing.T) {
 		o.Kind != provider.OutputVideo {
 		t.Fatalf("output %+v", o)
 	}
-	if got := readAll(t, a, o); got != videoBytes {
+	if got := readAll(t, a, o); got != string(veotest.Video()) {
 		t.Fatalf("downloaded %q", got)
 	}
-	if f.grants != 1 {
-		t.Fatalf("token grants = %d, want 1 (cached)", f.grants)
+	if f.Grants() != 1 {
+		t.Fatalf("token grants = %d, want 1 (cached)", f.Grants())
 	}
 }
 
 func TestVertexInlineVideo(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := veotest.NewServer(t, veotest.Options{})
 	a := newVertex(t, f, nil)
 	req := request("waves")
 	req.Kind, req.ImageURL = provider.KindImageToVideo, "data:image/png;base64,iVBORw0KGgo="
@@ -108,12 +109,12 @@ func TestVertexInlineVideo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	inst := f.creates[0]["instances"].([]any)[0].(map[string]any)["image"].(map[string]any)
+	inst := f.CreateBodies()[0]["instances"].([]any)[0].(map[string]any)["image"].(map[string]any)
 	if inst["bytesBase64Encoded"] != "iVBORw0KGgo=" || inst["mimeType"] != "image/png" {
 		t.Fatalf("image sent as %v", inst)
 	}
 	st := runToEnd(t, f, a, c.JobID)
-	if st.State != provider.StateSucceeded || string(st.Outputs[0].Data) != videoBytes ||
+	if st.State != provider.StateSucceeded || string(st.Outputs[0].Data) != string(veotest.Video()) ||
 		st.Outputs[0].URL != "" {
 		t.Fatalf("status %+v", st)
 	}
@@ -121,8 +122,8 @@ func TestVertexInlineVideo(t *testing.T) {
 
 func TestGeminiRouteAndAuthenticatedFetch(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newGemini(t, f, fakeAPIKey)
+	f := veotest.NewServer(t, veotest.Options{})
+	a := newGemini(t, f, veotest.APIKey)
 	seed := int64(7)
 	req := request("city lights")
 	req.Seed, req.Audio = &seed, true
@@ -134,10 +135,10 @@ func TestGeminiRouteAndAuthenticatedFetch(t *testing.T) {
 		t.Fatalf("job id %q", c.JobID)
 	}
 	st := runToEnd(t, f, a, c.JobID)
-	if st.State != provider.StateSucceeded || !strings.HasPrefix(st.Outputs[0].URL, f.srv.URL) {
+	if st.State != provider.StateSucceeded || !strings.HasPrefix(st.Outputs[0].URL, f.URL()) {
 		t.Fatalf("status %+v", st)
 	}
-	if got := readAll(t, a, st.Outputs[0]); got != videoBytes {
+	if got := readAll(t, a, st.Outputs[0]); got != string(veotest.Video()) {
 		t.Fatalf("downloaded %q", got)
 	}
 	// A file URL on another host must never receive the key.
@@ -150,17 +151,17 @@ func TestGeminiRouteAndAuthenticatedFetch(t *testing.T) {
 	defer other.Close()
 	readAll(t, a, provider.Output{URL: other.URL + "/v"})
 	// Nor may a redirect from the API host carry it elsewhere.
-	f.failNext = func(w http.ResponseWriter) {
+	f.FailNext(func(w http.ResponseWriter) {
 		w.Header().Set("Location", other.URL+"/moved")
 		w.WriteHeader(http.StatusFound)
-	}
-	readAll(t, a, provider.Output{URL: f.srv.URL + "/v1beta/files/x:download?alt=media"})
+	})
+	readAll(t, a, provider.Output{URL: f.URL() + "/v1beta/files/x:download?alt=media"})
 }
 
 func TestFilteredIsBadRequestWithReason(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	for _, a := range []*Adapter{newVertex(t, f, nil), newGemini(t, f, fakeAPIKey)} {
+	f := veotest.NewServer(t, veotest.Options{})
+	for _, a := range []*Adapter{newVertex(t, f, nil), newGemini(t, f, veotest.APIKey)} {
 		c, err := a.Create(context.Background(), request("filtered scene"))
 		if err != nil {
 			t.Fatal(err)
@@ -175,7 +176,7 @@ func TestFilteredIsBadRequestWithReason(t *testing.T) {
 
 func TestOperationErrorMapsGRPCCode(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := veotest.NewServer(t, veotest.Options{})
 	a := newVertex(t, f, nil)
 	c, err := a.Create(context.Background(), request("invalid clip"))
 	if err != nil {
@@ -190,20 +191,21 @@ func TestOperationErrorMapsGRPCCode(t *testing.T) {
 
 func TestRateLimitHonoursRetryHints(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newGemini(t, f, fakeAPIKey)
-	f.failNext = func(w http.ResponseWriter) {
+	f := veotest.NewServer(t, veotest.Options{})
+	a := newGemini(t, f, veotest.APIKey)
+	f.FailNext(func(w http.ResponseWriter) {
 		w.Header().Set("Retry-After", "7")
-		googleErr(w, 429, "RESOURCE_EXHAUSTED", "Quota exceeded for base model veo-3.0")
-	}
+		veotest.GoogleError(w, 429, "RESOURCE_EXHAUSTED",
+			"Quota exceeded for base model veo-3.0")
+	})
 	_, err := a.Create(context.Background(), request("x"))
 	if pe := wantCode(t, err, provider.CodeRateLimited); pe.RetryAfter != 7*time.Second {
 		t.Fatalf("RetryAfter %s", pe.RetryAfter)
 	}
-	f.failNext = func(w http.ResponseWriter) {
-		googleErr(w, 429, "RESOURCE_EXHAUSTED", "slow down", map[string]any{
+	f.FailNext(func(w http.ResponseWriter) {
+		veotest.GoogleError(w, 429, "RESOURCE_EXHAUSTED", "slow down", map[string]any{
 			"@type": "type.googleapis.com/google.rpc.RetryInfo", "retryDelay": "12s"})
-	}
+	})
 	_, err = a.Create(context.Background(), request("x"))
 	if pe := wantCode(t, err, provider.CodeRateLimited); pe.RetryAfter != 12*time.Second {
 		t.Fatalf("RetryAfter %s", pe.RetryAfter)
@@ -212,7 +214,7 @@ func TestRateLimitHonoursRetryHints(t *testing.T) {
 
 func TestBadAuth(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := veotest.NewServer(t, veotest.Options{})
 	_, err := newGemini(t, f, "AIzaWrongKey").Create(context.Background(), request("x"))
 	if pe := wantCode(t, err, provider.CodeAuthFailed); strings.Contains(pe.Error(),
 		"AIzaWrongKey") {
@@ -223,7 +225,7 @@ func TestBadAuth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := New(provider.Config{Credentials: f.serviceAccount(other), BaseURL: f.srv.URL})
+	a, err := New(provider.Config{Credentials: f.ServiceAccount(other), BaseURL: f.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,29 +233,30 @@ func TestBadAuth(t *testing.T) {
 	if pe := wantCode(t, err, provider.CodeAuthFailed); pe.ProviderCode != "invalid_grant" {
 		t.Fatalf("provider code %q", pe.ProviderCode)
 	}
-	if f.calls != 1 {
-		t.Fatalf("vendor API called %d times; the refused token should stop the call", f.calls)
+	if f.Calls() != 1 {
+		t.Fatalf("vendor API called %d times; the refused token should stop the call", f.Calls())
 	}
 }
 
 func TestBillingDisabledIsQuotaExhausted(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
+	f := veotest.NewServer(t, veotest.Options{})
 	a := newVertex(t, f, nil)
-	f.failNext = func(w http.ResponseWriter) {
-		googleErr(w, 403, "PERMISSION_DENIED", "Billing is disabled for project proj-1.",
+	f.FailNext(func(w http.ResponseWriter) {
+		veotest.GoogleError(w, 403, "PERMISSION_DENIED",
+			"Billing is disabled for project proj-1.",
 			map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
 				"reason": "BILLING_DISABLED"})
-	}
+	})
 	_, err := a.Create(context.Background(), request("x"))
 	wantCode(t, err, provider.CodeQuotaExhausted)
 }
 
 func TestTimeout(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	f.hang = true
-	a, err := New(provider.Config{Credentials: fakeAPIKey, BaseURL: f.srv.URL,
+	f := veotest.NewServer(t, veotest.Options{})
+	f.SetHang(5 * time.Second)
+	a, err := New(provider.Config{Credentials: veotest.APIKey, BaseURL: f.URL(),
 		HTTPClient: &http.Client{Timeout: 200 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
@@ -264,8 +267,8 @@ func TestTimeout(t *testing.T) {
 
 func TestCancelIsANoOp(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newGemini(t, f, fakeAPIKey)
+	f := veotest.NewServer(t, veotest.Options{})
+	a := newGemini(t, f, veotest.APIKey)
 	c, err := a.Create(context.Background(), request("x"))
 	if err != nil {
 		t.Fatal(err)
@@ -273,15 +276,15 @@ func TestCancelIsANoOp(t *testing.T) {
 	if err := a.Cancel(context.Background(), c.JobID); err != nil {
 		t.Fatal(err)
 	}
-	if f.calls != 1 {
-		t.Fatalf("Cancel called the vendor (%d calls)", f.calls)
+	if f.Calls() != 1 {
+		t.Fatalf("Cancel called the vendor (%d calls)", f.Calls())
 	}
 }
 
 func TestRequestsRefusedBeforeOrByTheVendor(t *testing.T) {
 	t.Parallel()
-	f := newFake(t)
-	a := newGemini(t, f, fakeAPIKey)
+	f := veotest.NewServer(t, veotest.Options{})
+	a := newGemini(t, f, veotest.APIKey)
 	ctx := context.Background()
 	i2v := request("x")
 	i2v.Kind, i2v.ImageURL = provider.KindImageToVideo, "https://example.com/a.png"
@@ -296,8 +299,8 @@ func TestRequestsRefusedBeforeOrByTheVendor(t *testing.T) {
 	long.DurationSeconds = 10
 	_, err = a.Create(ctx, long)
 	wantCode(t, err, provider.CodeBadRequest)
-	if f.calls != 0 {
-		t.Fatalf("invalid requests reached the vendor (%d calls)", f.calls)
+	if f.Calls() != 0 {
+		t.Fatalf("invalid requests reached the vendor (%d calls)", f.Calls())
 	}
 	unknown := request("x")
 	unknown.Params = map[string]any{"frobnicate": true}

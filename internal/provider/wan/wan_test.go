@@ -11,11 +11,12 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/wan/wantest"
 )
 
-func newTestAdapter(t *testing.T, f *fakeDashScope, key string, timeout time.Duration) *Adapter {
+func newTestAdapter(t *testing.T, f *wantest.Server, key string, timeout time.Duration) *Adapter {
 	t.Helper()
-	a, err := New(provider.Config{Name: Name, Credentials: key, BaseURL: f.srv.URL + "/api/v1/",
+	a, err := New(provider.Config{Name: Name, Credentials: key, BaseURL: f.URL() + "/api/v1/",
 		HTTPClient: &http.Client{Timeout: timeout}})
 	if err != nil {
 		t.Fatal(err)
@@ -34,8 +35,8 @@ func codeOf(t *testing.T, err error) *provider.Error {
 
 func TestText2VideoLifecycle(t *testing.T) {
 	t.Parallel()
-	f := newFakeDashScope(t)
-	a := newTestAdapter(t, f, testKey, 5*time.Second)
+	f := wantest.NewServer(t, wantest.Options{Start: time.Unix(1_759_150_000, 0)})
+	a := newTestAdapter(t, f, wantest.Key, 5*time.Second)
 	ctx := context.Background()
 	seed := int64(42)
 	c, err := a.Create(ctx, provider.Request{TaskID: "t1", Kind: provider.KindTextToVideo,
@@ -44,9 +45,7 @@ func TestText2VideoLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	body := f.lastBody
-	f.mu.Unlock()
+	body := f.LastBody()
 	params, _ := body["parameters"].(map[string]any)
 	if body["model"] != modelT2V || params["size"] != "720*1280" || params["duration"] != 10.0 ||
 		params["seed"] != 42.0 || params["prompt_extend"] != false || params["audio"] != false {
@@ -63,7 +62,7 @@ func TestText2VideoLifecycle(t *testing.T) {
 			t.Errorf("%s advises polling after %s", st.State, st.PollAfter)
 		}
 		states, last = append(states, st.State), st
-		f.advance(time.Minute)
+		f.Advance(time.Minute)
 	}
 	want := []provider.State{provider.StateQueued, provider.StateProcessing,
 		provider.StateSucceeded}
@@ -79,7 +78,7 @@ func TestText2VideoLifecycle(t *testing.T) {
 		t.Errorf("metadata %v lacks billed seconds", last.Metadata)
 	}
 	// Past the 24 h retention the task is UNKNOWN, which is a failure.
-	f.advance(25 * time.Hour)
+	f.Advance(25 * time.Hour)
 	st, err := a.Get(ctx, c.JobID)
 	if err != nil || st.State != provider.StateFailed || st.Err == nil ||
 		st.Err.Code != provider.CodeProviderError {
@@ -89,8 +88,8 @@ func TestText2VideoLifecycle(t *testing.T) {
 
 func TestImage2VideoAndModeration(t *testing.T) {
 	t.Parallel()
-	f := newFakeDashScope(t)
-	a := newTestAdapter(t, f, testKey, 5*time.Second)
+	f := wantest.NewServer(t, wantest.Options{Start: time.Unix(1_759_150_000, 0)})
+	a := newTestAdapter(t, f, wantest.Key, 5*time.Second)
 	ctx := context.Background()
 	c, err := a.Create(ctx, provider.Request{TaskID: "t2", Kind: provider.KindImageToVideo,
 		Model: modelI2V, Prompt: "moderate this", ImageURL: "https://img.example.test/a.png",
@@ -98,17 +97,15 @@ func TestImage2VideoAndModeration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	body := f.lastBody
-	f.mu.Unlock()
+	body := f.LastBody()
 	in, _ := body["input"].(map[string]any)
 	params, _ := body["parameters"].(map[string]any)
 	if in["img_url"] != "https://img.example.test/a.png" || params["resolution"] != "1080P" ||
 		params["size"] != nil || params["audio"] != true || params["duration"] != 5.0 {
 		t.Fatalf("image2video body %v", body)
 	}
-	f.advance(time.Minute)
-	f.advance(time.Minute)
+	f.Advance(time.Minute)
+	f.Advance(time.Minute)
 	st, err := a.Get(ctx, c.JobID)
 	if err != nil {
 		t.Fatal(err)
@@ -122,8 +119,8 @@ func TestImage2VideoAndModeration(t *testing.T) {
 
 func TestCancel(t *testing.T) {
 	t.Parallel()
-	f := newFakeDashScope(t)
-	a := newTestAdapter(t, f, testKey, 5*time.Second)
+	f := wantest.NewServer(t, wantest.Options{Start: time.Unix(1_759_150_000, 0)})
+	a := newTestAdapter(t, f, wantest.Key, 5*time.Second)
 	ctx := context.Background()
 	req := provider.Request{Kind: provider.KindTextToVideo, Prompt: "cancel me"}
 	pending, err := a.Create(ctx, req)
@@ -140,7 +137,7 @@ func TestCancel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.advance(time.Minute)
+	f.Advance(time.Minute)
 	if err := a.Cancel(ctx, running.JobID); err != nil {
 		t.Fatalf("cancel of a running task = %v, want nil", err)
 	}
@@ -155,7 +152,7 @@ func TestCancel(t *testing.T) {
 
 func TestRefusals(t *testing.T) {
 	t.Parallel()
-	f := newFakeDashScope(t)
+	f := wantest.NewServer(t, wantest.Options{Start: time.Unix(1_759_150_000, 0)})
 	cases := []struct {
 		name, prompt, key string
 		params            map[string]any
@@ -163,16 +160,16 @@ func TestRefusals(t *testing.T) {
 		vendor            string
 		retry             time.Duration
 	}{
-		{"throttled", "throttle", testKey, nil, provider.CodeRateLimited,
+		{"throttled", "throttle", wantest.Key, nil, provider.CodeRateLimited,
 			"Throttling.RateQuota", 3 * time.Second},
-		{"arrears", "arrears", testKey, nil, provider.CodeQuotaExhausted, "Arrearage", 0},
+		{"arrears", "arrears", wantest.Key, nil, provider.CodeQuotaExhausted, "Arrearage", 0},
 		{"bad key", "fine", "sk-wrong", nil, provider.CodeAuthFailed, "InvalidApiKey", 0},
-		{"server", "boom", testKey, nil, provider.CodeProviderError, "InternalError", 0},
-		{"unknown param", "fine", testKey, map[string]any{"bogus": 1},
+		{"server", "boom", wantest.Key, nil, provider.CodeProviderError, "InternalError", 0},
+		{"unknown param", "fine", wantest.Key, map[string]any{"bogus": 1},
 			provider.CodeBadRequest, "InvalidParameter", 0},
-		{"reserved param", "fine", testKey, map[string]any{"size": "1*1"},
+		{"reserved param", "fine", wantest.Key, map[string]any{"size": "1*1"},
 			provider.CodeBadRequest, "", 0},
-		{"hang", "hang", testKey, nil, provider.CodeTimeout, "", 0},
+		{"hang", "hang", wantest.Key, nil, provider.CodeTimeout, "", 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -195,11 +192,11 @@ func TestRefusals(t *testing.T) {
 // and that refusal maps to auth_failed.
 func TestCreateNeedsAsyncHeader(t *testing.T) {
 	t.Parallel()
-	f := newFakeDashScope(t)
+	f := wantest.NewServer(t, wantest.Options{Start: time.Unix(1_759_150_000, 0)})
 	body := `{"model":"wan2.5-t2v-preview","input":{"prompt":"x"},"parameters":{}}`
-	req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/api/v1"+createPath,
+	req, _ := http.NewRequest(http.MethodPost, f.URL()+"/api/v1"+createPath,
 		strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+testKey)
+	req.Header.Set("Authorization", "Bearer "+wantest.Key)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -1,6 +1,20 @@
-package kling
+// Package klingtest is a strict fake of Kling's video API for tests: the
+// kling adapter's own tests and the engine's end-to-end tests. It must not
+// be imported by production code.
+//
+// It checks HS256 tokens for signature, iss, exp and nbf against its own
+// clock, checks bodies field by field, and moves tasks submitted →
+// processing → succeed/failed one step per step of a Clock that tests move
+// with Advance or let run with Options.Tick. Finished tasks with a
+// callback_url queue a plain POST (Callbacks), which tests deliver
+// themselves. Successful tasks point at a real 1 s 640x360 MP4 served by
+// the fake. Prompts steer refusals: "ratelimit" (429 1303 with
+// Retry-After), "quota" (429 1102), "overload" (HTTP 200 carrying 5001),
+// "hang" (no answer until the client gives up), "fail" (task fails).
+package klingtest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,30 +29,59 @@ import (
 	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/reelforge/reelforge/internal/provider/providertest"
 )
 
+// Credentials the fake accepts: the adapter's Credentials are
+// Access + ":" + Secret.
 const (
-	testAccess = "AKtest0001"
-	testSecret = "SKtest-very-secret-value"
+	// Access is the access key, the token's iss.
+	Access = "AKtest0001"
+	// Secret is the secret key tokens are signed with.
+	Secret = "SKtest-very-secret-value"
 )
 
-// fakeKling speaks Kling's video API strictly: HS256 tokens checked for
-// signature, iss, exp and nbf against its own clock; bodies checked field
-// by field; tasks moving submitted → processing → succeed/failed one step
-// per advance. Prompts steer refusals: "ratelimit" (429 1303 with
-// Retry-After), "quota" (429 1102), "overload" (HTTP 200 carrying 5001),
-// "hang" (no answer until the client gives up), "fail" (task fails).
-type fakeKling struct {
-	srv *httptest.Server
+// Wire values of Kling's API.
+const (
+	kindT2V          = "text2video"
+	kindI2V          = "image2video"
+	modeStd          = "std"
+	modePro          = "pro"
+	statusSubmitted  = "submitted"
+	statusProcessing = "processing"
+	statusSucceed    = "succeed"
+	statusFailed     = "failed"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Start, when set, freezes the fake's wall clock at Start; it then
+	// moves only with Advance and Shift. Zero follows real time, as the
+	// engine's tokens need.
+	Start time.Time
+	// Tick, when positive, moves the task clock one step per Tick of real
+	// time besides Advance.
+	Tick time.Duration
+}
+
+// Server speaks Kling's video API strictly. Its knobs (Knobs) make the
+// next create 429 or every call hang; it counts creates (Kling has no
+// cancel call).
+type Server struct {
+	providertest.Knobs
+	srv   *httptest.Server
+	steps *providertest.Clock
 
 	mu        sync.Mutex
-	now       time.Time
-	tick      int
+	frozen    bool
+	now       time.Time     // the frozen clock
+	offset    time.Duration // added to real time when not frozen
 	seq       int
 	tasks     map[string]*fakeTask
 	tokens    map[string]int
 	lastBody  map[string]any
-	callbacks []fakeCallback
+	callbacks []Callback
 }
 
 type fakeTask struct {
@@ -48,50 +91,143 @@ type fakeTask struct {
 	notified                        bool
 }
 
-// fakeCallback is a push Kling would POST to callback_url.
-type fakeCallback struct {
-	url  string
-	body []byte
+// Callback is a push Kling would POST to a task's callback_url.
+type Callback struct {
+	// URL is the task's callback_url; Body the JSON envelope.
+	URL  string
+	Body []byte
 }
 
-func newFakeKling(t *testing.T) *fakeKling {
+// Request builds the POST Kling sends for the callback: unsigned JSON.
+func (c Callback) Request() (*http.Request, error) {
+	req, err := http.NewRequest(http.MethodPost, c.URL, bytes.NewReader(c.Body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	return req, nil
+}
+
+// Send POSTs the callback as Kling does and returns the status the
+// receiver answered.
+func (c Callback) Send() (int, error) {
+	req, err := c.Request()
+	if err != nil {
+		return 0, err
+	}
+	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		return 0, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+// NewServer starts a fake closed at the end of the test.
+func NewServer(t testing.TB, o Options) *Server {
 	t.Helper()
-	f := &fakeKling{now: time.Unix(1_759_320_000, 0), tasks: map[string]*fakeTask{},
-		tokens: map[string]int{}}
+	f := &Server{frozen: !o.Start.IsZero(), now: o.Start, tasks: map[string]*fakeTask{},
+		tokens: map[string]int{}, steps: providertest.NewClock(o.Tick)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /v1/videos/{kind}", f.create)
 	mux.HandleFunc("GET /v1/videos/{kind}/{id}", f.query)
-	f.srv = httptest.NewServer(f.authorize(mux))
+	api := f.authorize(mux)
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/cdn/") {
+			providertest.ServeMP4(w, r)
+			return
+		}
+		if r.Method == http.MethodPost {
+			f.CountCreate()
+		} else {
+			f.CountPoll()
+		}
+		if f.Hang(r) {
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func (f *fakeKling) clock() time.Time {
+// SetTick makes the task clock move one step per tick of real time from
+// now on (0 stops it), as Options.Tick does from the start.
+func (f *Server) SetTick(tick time.Duration) { f.steps.SetTick(tick) }
+
+// URL is the fake's base URL (the adapter's BaseURL).
+func (f *Server) URL() string { return f.srv.URL }
+
+// Now is the fake's wall clock, against which tokens are checked.
+func (f *Server) Now() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.now
+	return f.nowLocked()
 }
 
-// advance moves every task one step and the clock by d, recording the
-// callbacks of tasks that just finished.
-func (f *fakeKling) advance(d time.Duration) {
+func (f *Server) nowLocked() time.Time {
+	if f.frozen {
+		return f.now
+	}
+	return time.Now().Add(f.offset)
+}
+
+// Shift moves the wall clock by d without moving any task.
+func (f *Server) Shift(d time.Duration) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.tick++
 	f.now = f.now.Add(d)
+	f.offset += d
+}
+
+// Advance moves every task one step and the wall clock by d, recording the
+// callbacks of tasks that just finished.
+func (f *Server) Advance(d time.Duration) {
+	f.steps.Advance(1)
+	f.Shift(d)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.collectLocked()
+}
+
+// Tokens is the number of distinct bearer tokens the fake accepted.
+func (f *Server) Tokens() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.tokens)
+}
+
+// LastBody is the JSON body of the last create that passed validation.
+func (f *Server) LastBody() map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastBody
+}
+
+// Callbacks returns every push recorded so far, in order, first recording
+// those of tasks that finished since.
+func (f *Server) Callbacks() []Callback {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.collectLocked()
+	return slices.Clone(f.callbacks)
+}
+
+// collectLocked records the callbacks of tasks that just finished.
+func (f *Server) collectLocked() {
 	for _, t := range f.tasks {
 		if status, _ := f.statusLocked(t); (status == statusSucceed ||
 			status == statusFailed) && t.callback != "" && !t.notified {
 			t.notified = true
 			body, _ := json.Marshal(map[string]any{"code": 0, "message": "SUCCEED",
 				"request_id": "cb-" + t.id, "data": f.dataLocked(t)})
-			f.callbacks = append(f.callbacks, fakeCallback{url: t.callback, body: body})
+			f.callbacks = append(f.callbacks, Callback{URL: t.callback, Body: body})
 		}
 	}
 }
 
-func (f *fakeKling) statusLocked(t *fakeTask) (status, msg string) {
-	switch age := f.tick - t.born; {
+func (f *Server) statusLocked(t *fakeTask) (status, msg string) {
+	switch age := f.steps.Step() - t.born; {
 	case age <= 0:
 		return statusSubmitted, ""
 	case age == 1:
@@ -102,15 +238,15 @@ func (f *fakeKling) statusLocked(t *fakeTask) (status, msg string) {
 	return statusSucceed, ""
 }
 
-func (f *fakeKling) dataLocked(t *fakeTask) map[string]any {
+func (f *Server) dataLocked(t *fakeTask) map[string]any {
 	status, msg := f.statusLocked(t)
 	d := map[string]any{"task_id": t.id, "task_status": status, "task_status_msg": msg,
 		"task_info":  map[string]any{"external_task_id": t.ext},
-		"created_at": t.created.UnixMilli(), "updated_at": f.now.UnixMilli()}
+		"created_at": t.created.UnixMilli(), "updated_at": f.nowLocked().UnixMilli()}
 	if status == statusSucceed {
 		d["final_unit_deduction"] = "3.5"
 		d["task_result"] = map[string]any{"videos": []any{map[string]any{
-			"id": "vid-" + t.id, "url": "https://cdn.example.test/" + t.id + ".mp4",
+			"id": "vid-" + t.id, "url": f.srv.URL + "/cdn/" + t.id + ".mp4",
 			"duration": "5.1"}}}
 	}
 	return d
@@ -124,7 +260,7 @@ func writeEnv(w http.ResponseWriter, status, code int, msg string, data any) {
 }
 
 // authorize checks the bearer JWT the way Kling's gateway does.
-func (f *fakeKling) authorize(next http.Handler) http.Handler {
+func (f *Server) authorize(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := r.Header.Get("Authorization")
 		if h == "" {
@@ -137,10 +273,10 @@ func (f *fakeKling) authorize(next http.Handler) http.Handler {
 			return
 		}
 		parsed, err := jwt.Parse(tok, func(*jwt.Token) (any, error) {
-			return []byte(testSecret), nil
-		}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(testAccess),
+			return []byte(Secret), nil
+		}, jwt.WithValidMethods([]string{"HS256"}), jwt.WithIssuer(Access),
 			jwt.WithExpirationRequired(), jwt.WithNotBeforeRequired(),
-			jwt.WithTimeFunc(f.clock))
+			jwt.WithTimeFunc(f.Now))
 		switch {
 		case errors.Is(err, jwt.ErrTokenExpired):
 			writeEnv(w, 401, 1004, "token expired", nil)
@@ -171,7 +307,7 @@ var (
 	i2vModels = append(slices.Clone(t2vModels), "kling-v1-5", "kling-v2-1")
 )
 
-func (f *fakeKling) create(w http.ResponseWriter, r *http.Request) {
+func (f *Server) create(w http.ResponseWriter, r *http.Request) {
 	kind := r.PathValue("kind")
 	if kind != kindT2V && kind != kindI2V {
 		writeEnv(w, 404, 1202, "invalid method", nil)
@@ -202,6 +338,13 @@ func (f *fakeKling) create(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "7")
 		writeEnv(w, 429, 1303, "parallel task over resource pack limit", nil)
 		return
+	}
+	if after, ok := f.TakeThrottle(); ok {
+		w.Header().Set("Retry-After", after)
+		writeEnv(w, 429, 1302, "too many requests", nil)
+		return
+	}
+	switch {
 	case strings.Contains(prompt, "quota"):
 		writeEnv(w, 429, 1102, "resource pack exhausted", nil)
 		return
@@ -222,7 +365,7 @@ func (f *fakeKling) create(w http.ResponseWriter, r *http.Request) {
 	f.seq++
 	cb, _ := body["callback_url"].(string)
 	t := &fakeTask{id: fmt.Sprintf("7946%014d", f.seq), kind: kind, ext: ext,
-		prompt: prompt, callback: cb, born: f.tick, created: f.now}
+		prompt: prompt, callback: cb, born: f.steps.Step(), created: f.nowLocked()}
 	f.tasks[t.id] = t
 	writeEnv(w, 200, 0, "SUCCEED", f.dataLocked(t))
 }
@@ -280,7 +423,7 @@ func checkBody(kind string, b map[string]any) string {
 
 // query answers GET /v1/videos/{kind}/{id}, where id is a task_id or an
 // external_task_id.
-func (f *fakeKling) query(w http.ResponseWriter, r *http.Request) {
+func (f *Server) query(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	id, kind := r.PathValue("id"), r.PathValue("kind")

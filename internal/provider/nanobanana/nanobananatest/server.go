@@ -1,44 +1,89 @@
-package nanobanana
+// Package nanobananatest is a fake of the Gemini API's generateContent for
+// gemini-2.5-flash-image ("Nano Banana") for tests: the nanobanana
+// adapter's own tests and the engine's end-to-end tests. It must not be
+// imported by production code.
+//
+// It answers synchronously with a real PNG of the size the aspect ratio
+// gives. The prompt picks the outcome: "blocked" (promptFeedback),
+// "unsafe" (IMAGE_SAFETY finish), "chatty" (text only), "snake"
+// (snake_case image part). Key authenticates; any other key gets 400
+// API_KEY_INVALID.
+package nanobananatest
 
 import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"image"
-	"image/png"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
+
+	"github.com/reelforge/reelforge/internal/provider/providertest"
 )
 
-const fakeKey = "AIzaFakeNanoKey0001"
+// Key is the Gemini API key the fake accepts.
+const Key = "AIzaFakeNanoKey0001"
 
-// fakeGemini speaks generateContent for gemini-2.5-flash-image. The prompt
-// picks the outcome: "blocked" (promptFeedback), "unsafe" (IMAGE_SAFETY
-// finish), "chatty" (text only), "snake" (snake_case image part).
-type fakeGemini struct {
-	t        *testing.T
+// Wire values of the Gemini API.
+const (
+	apiKeyHeader    = "x-goog-api-key"
+	modelFlashImage = "gemini-2.5-flash-image"
+)
+
+// Options configure a Server; there are none yet.
+type Options struct{}
+
+// Server speaks generateContent for gemini-2.5-flash-image. Its knobs
+// (Knobs) make the next call 429 or every call hang; FailNext answers the
+// next call with anything. Every call is a create; there is no cancel.
+type Server struct {
+	providertest.Knobs
 	srv      *httptest.Server
 	mu       sync.Mutex
 	calls    int
 	last     map[string]any
 	failNext func(w http.ResponseWriter)
-	hang     bool
 }
 
-func newFake(t *testing.T) *fakeGemini {
-	f := &fakeGemini{t: t}
+// NewServer starts a fake closed at the end of the test.
+func NewServer(t testing.TB, _ Options) *Server {
+	t.Helper()
+	f := &Server{}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func googleErr(w http.ResponseWriter, code int, status, msg string, details ...any) {
+// URL is the fake's base URL (the adapter's BaseURL).
+func (f *Server) URL() string { return f.srv.URL }
+
+// FailNext makes answer respond to the next authenticated call instead of
+// the fake.
+func (f *Server) FailNext(answer func(w http.ResponseWriter)) {
+	f.mu.Lock()
+	f.failNext = answer
+	f.mu.Unlock()
+}
+
+// Calls is the number of calls the fake received.
+func (f *Server) Calls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+// LastBody is the JSON body of the last call that passed the key check.
+func (f *Server) LastBody() map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.last
+}
+
+// GoogleError writes Google's JSON error envelope.
+func GoogleError(w http.ResponseWriter, code int, status, msg string, details ...any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	body := map[string]any{"code": code, "message": msg, "status": status}
@@ -73,31 +118,27 @@ type fakeBody struct {
 	} `json:"generationConfig"`
 }
 
-func (f *fakeGemini) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
+	f.CountCreate()
 	f.mu.Lock()
 	f.calls++
-	fail, hang := f.failNext, f.hang
+	fail := f.failNext
 	f.failNext = nil
 	f.mu.Unlock()
-	if hang {
-		_, _ = io.Copy(io.Discard, r.Body) // lets the server notice the client leaving
-		select {
-		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
-		}
+	if f.Hang(r) {
 		return
 	}
-	if r.URL.Path != "/v1beta/models/"+ModelFlashImage+":generateContent" ||
+	if r.URL.Path != "/v1beta/models/"+modelFlashImage+":generateContent" ||
 		r.Method != http.MethodPost {
-		googleErr(w, 404, "NOT_FOUND", "model or method not found")
+		GoogleError(w, 404, "NOT_FOUND", "model or method not found")
 		return
 	}
 	switch key := r.Header.Get(apiKeyHeader); {
 	case key == "":
-		googleErr(w, 403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers.")
+		GoogleError(w, 403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers.")
 		return
-	case key != fakeKey:
-		googleErr(w, 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
+	case key != Key:
+		GoogleError(w, 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.",
 			map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
 				"reason": "API_KEY_INVALID"})
 		return
@@ -106,13 +147,19 @@ func (f *fakeGemini) serve(w http.ResponseWriter, r *http.Request) {
 		fail(w)
 		return
 	}
+	if after, ok := f.TakeThrottle(); ok {
+		GoogleError(w, 429, "RESOURCE_EXHAUSTED", "Resource has been exhausted.",
+			map[string]any{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+				"retryDelay": after + "s"})
+		return
+	}
 	var raw bytes.Buffer
 	_, _ = raw.ReadFrom(r.Body)
 	dec := json.NewDecoder(bytes.NewReader(raw.Bytes()))
 	dec.DisallowUnknownFields()
 	var body fakeBody
 	if err := dec.Decode(&body); err != nil {
-		googleErr(w, 400, "INVALID_ARGUMENT", "Invalid JSON payload received. "+err.Error())
+		GoogleError(w, 400, "INVALID_ARGUMENT", "Invalid JSON payload received. "+err.Error())
 		return
 	}
 	var m map[string]any
@@ -122,7 +169,7 @@ func (f *fakeGemini) serve(w http.ResponseWriter, r *http.Request) {
 	f.mu.Unlock()
 	ratio, prompt, msg := "1:1", "", f.validate(body)
 	if msg != "" {
-		googleErr(w, 400, "INVALID_ARGUMENT", msg)
+		GoogleError(w, 400, "INVALID_ARGUMENT", msg)
 		return
 	}
 	if ic := body.GenerationConfig.ImageConfig; ic != nil {
@@ -137,7 +184,7 @@ func (f *fakeGemini) serve(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(answer(prompt, ratios[ratio]))
 }
 
-func (f *fakeGemini) validate(b fakeBody) string {
+func (f *Server) validate(b fakeBody) string {
 	if len(b.Contents) == 0 || len(b.Contents[0].Parts) == 0 {
 		return "contents is not specified"
 	}
@@ -168,9 +215,7 @@ func (f *fakeGemini) validate(b fakeBody) string {
 }
 
 func pngOf(wh [2]int) string {
-	var buf bytes.Buffer
-	_ = png.Encode(&buf, image.NewGray(image.Rect(0, 0, wh[0], wh[1])))
-	return base64.StdEncoding.EncodeToString(buf.Bytes())
+	return base64.StdEncoding.EncodeToString(providertest.PNG(wh[0], wh[1]))
 }
 
 func answer(prompt string, wh [2]int) map[string]any {
@@ -201,5 +246,5 @@ func answer(prompt string, wh [2]int) map[string]any {
 		map[string]any{"text": "Here is the frame."},
 		map[string]any{"inlineData": map[string]any{"mimeType": "image/png",
 			"data": pngOf(wh)}}}, "STOP")},
-		"usageMetadata": usage, "modelVersion": ModelFlashImage}
+		"usageMetadata": usage, "modelVersion": modelFlashImage}
 }

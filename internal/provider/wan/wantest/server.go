@@ -1,4 +1,18 @@
-package wan
+// Package wantest is a strict fake of Alibaba Cloud DashScope's async
+// video-synthesis API (Wan 2.5) for tests: the wan adapter's own tests and
+// the engine's end-to-end tests. It must not be imported by production
+// code.
+//
+// It checks the bearer key, X-DashScope-Async on creates and bodies field
+// by field; tasks move PENDING → RUNNING → SUCCEEDED/FAILED one step per
+// step of a Clock that tests move with Advance or let run with
+// Options.Tick, and become UNKNOWN once the 24 h retention has passed on
+// its wall clock. Usage numbers come as strings, as DashScope sometimes
+// sends them. Successful tasks point at a real 1 s 640x360 MP4 served by
+// the fake. Prompts steer refusals: "throttle" (429 with Retry-After),
+// "arrears" (400 Arrearage), "boom" (500), "hang" (no answer), "moderate"
+// (task fails moderation).
+package wantest
 
 import (
 	"encoding/json"
@@ -11,23 +25,47 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/reelforge/reelforge/internal/provider/providertest"
 )
 
-const testKey = "sk-test0123456789abcdef"
+// Key is the API key the fake accepts.
+const Key = "sk-test0123456789abcdef"
 
-// fakeDashScope speaks DashScope's async task API strictly: bearer key,
-// X-DashScope-Async on creates, bodies checked field by field, tasks moving
-// PENDING → RUNNING → SUCCEEDED/FAILED one step per advance and UNKNOWN
-// once the 24 h retention has passed on its clock. Usage numbers come as
-// strings, as DashScope sometimes sends them. Prompts steer refusals:
-// "throttle" (429 with Retry-After), "arrears" (400 Arrearage), "boom"
-// (500), "hang" (no answer), "moderate" (task fails moderation).
-type fakeDashScope struct {
-	srv *httptest.Server
+// Wire values of DashScope's API.
+const (
+	modelT2V        = "wan2.5-t2v-preview"
+	modelI2V        = "wan2.5-i2v-preview"
+	statusPending   = "PENDING"
+	statusRunning   = "RUNNING"
+	statusSucceeded = "SUCCEEDED"
+	statusFailed    = "FAILED"
+	statusCanceled  = "CANCELED"
+	statusUnknown   = "UNKNOWN"
+)
+
+// Options configure a Server.
+type Options struct {
+	// Start, when set, freezes the fake's wall clock at Start; it then
+	// moves only with Advance. Zero follows real time.
+	Start time.Time
+	// Tick, when positive, moves the task clock one step per Tick of real
+	// time besides Advance.
+	Tick time.Duration
+}
+
+// Server speaks DashScope's async task API strictly. Its knobs (Knobs)
+// make the next create 429 or every call hang; it counts creates and
+// cancels.
+type Server struct {
+	providertest.Knobs
+	srv   *httptest.Server
+	steps *providertest.Clock
 
 	mu       sync.Mutex
+	frozen   bool
 	now      time.Time
-	tick     int
+	offset   time.Duration
 	seq      int
 	tasks    map[string]*fakeTask
 	lastBody map[string]any
@@ -42,15 +80,34 @@ type fakeTask struct {
 	duration          int
 }
 
-func newFakeDashScope(t *testing.T) *fakeDashScope {
+// NewServer starts a fake closed at the end of the test. The API is under
+// /api/v1 (the adapter's BaseURL is URL()+"/api/v1").
+func NewServer(t testing.TB, o Options) *Server {
 	t.Helper()
-	f := &fakeDashScope{now: time.Unix(1_759_150_000, 0), tasks: map[string]*fakeTask{}}
+	f := &Server{frozen: !o.Start.IsZero(), now: o.Start, tasks: map[string]*fakeTask{},
+		steps: providertest.NewClock(o.Tick)}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/services/aigc/video-generation/video-synthesis", f.create)
 	mux.HandleFunc("GET /api/v1/tasks/{id}", f.query)
 	mux.HandleFunc("POST /api/v1/tasks/{id}/cancel", f.cancel)
+	mux.HandleFunc("GET /oss/{file}", providertest.ServeMP4)
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Header.Get("Authorization") != "Bearer "+testKey {
+		if strings.HasPrefix(r.URL.Path, "/oss/") {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		switch {
+		case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/cancel"):
+			f.CountCancel()
+		case r.Method == http.MethodPost:
+			f.CountCreate()
+		default:
+			f.CountPoll()
+		}
+		if f.Hang(r) {
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer "+Key {
 			writeErr(w, 401, "InvalidApiKey", "Invalid API-key provided.")
 			return
 		}
@@ -60,11 +117,34 @@ func newFakeDashScope(t *testing.T) *fakeDashScope {
 	return f
 }
 
-func (f *fakeDashScope) advance(d time.Duration) {
+// SetTick makes the task clock move one step per tick of real time from
+// now on (0 stops it), as Options.Tick does from the start.
+func (f *Server) SetTick(tick time.Duration) { f.steps.SetTick(tick) }
+
+// URL is the fake's base URL; the adapter's BaseURL is URL()+"/api/v1".
+func (f *Server) URL() string { return f.srv.URL }
+
+// Advance moves every task one step and the wall clock by d.
+func (f *Server) Advance(d time.Duration) {
+	f.steps.Advance(1)
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.tick++
 	f.now = f.now.Add(d)
+	f.offset += d
+}
+
+// LastBody is the JSON body of the last create that was accepted.
+func (f *Server) LastBody() map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastBody
+}
+
+func (f *Server) nowLocked() time.Time {
+	if f.frozen {
+		return f.now
+	}
+	return time.Now().Add(f.offset)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -87,7 +167,7 @@ var (
 		"audio"}
 )
 
-func (f *fakeDashScope) create(w http.ResponseWriter, r *http.Request) {
+func (f *Server) create(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("X-DashScope-Async") != "enable" {
 		writeErr(w, 403, "AccessDenied", "current user api does not support synchronous calls")
 		return
@@ -133,11 +213,17 @@ func (f *fakeDashScope) create(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, 500, "InternalError", "internal error")
 		return
 	}
+	if after, ok := f.TakeThrottle(); ok {
+		w.Header().Set("Retry-After", after)
+		writeErr(w, 429, "Throttling.RateQuota", "Requests rate limit exceeded")
+		return
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.lastBody = raw
 	f.seq++
-	t.id, t.born, t.created = fmt.Sprintf("0385dc79-%04d", f.seq), f.tick, f.now
+	t.id, t.born = fmt.Sprintf("0385dc79-%04d", f.seq), f.steps.Step()
+	t.created = f.nowLocked()
 	f.tasks[t.id] = t
 	writeJSON(w, 200, map[string]any{"request_id": "req-create",
 		"output": map[string]any{"task_id": t.id, "task_status": statusPending}})
@@ -218,11 +304,11 @@ func checkBody(model string, in, params map[string]json.RawMessage, t *fakeTask)
 
 const retention = 24 * time.Hour
 
-func (f *fakeDashScope) query(w http.ResponseWriter, r *http.Request) {
+func (f *Server) query(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := f.tasks[r.PathValue("id")]
-	if t == nil || f.now.Sub(t.created) > retention {
+	if t == nil || f.nowLocked().Sub(t.created) > retention {
 		writeJSON(w, 200, map[string]any{"request_id": "req-q", "output": map[string]any{
 			"task_id": r.PathValue("id"), "task_status": statusUnknown}})
 		return
@@ -239,7 +325,7 @@ func (f *fakeDashScope) query(w http.ResponseWriter, r *http.Request) {
 		if size == "" {
 			size = map[string]string{"720P": "1280*720", "1080P": "1920*1080"}[t.resolution]
 		}
-		out["video_url"] = "https://dashscope-result.example.test/" + t.id +
+		out["video_url"] = f.srv.URL + "/oss/" + t.id +
 			".mp4?Expires=1&OSSAccessKeyId=x&Signature=y"
 		out["actual_prompt"] = "rewritten: " + t.prompt
 		d := fmt.Sprint(t.duration)
@@ -249,8 +335,8 @@ func (f *fakeDashScope) query(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, ans)
 }
 
-func (f *fakeDashScope) statusLocked(t *fakeTask) string {
-	switch age := f.tick - t.born; {
+func (f *Server) statusLocked(t *fakeTask) string {
+	switch age := f.steps.Step() - t.born; {
 	case t.canceled:
 		return statusCanceled
 	case age <= 0:
@@ -263,7 +349,7 @@ func (f *fakeDashScope) statusLocked(t *fakeTask) string {
 	return statusSucceeded
 }
 
-func (f *fakeDashScope) cancel(w http.ResponseWriter, r *http.Request) {
+func (f *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	t := f.tasks[r.PathValue("id")]

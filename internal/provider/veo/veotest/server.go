@@ -1,4 +1,16 @@
-package veo
+// Package veotest is a fake of the Google endpoints Veo uses (Vertex AI
+// predictLongRunning and fetchPredictOperation, the Gemini API's
+// operations and file downloads, the OAuth token endpoint and Cloud
+// Storage) for tests: the veo adapter's own tests and the engine's
+// end-to-end tests. It must not be imported by production code.
+//
+// Operations finish two steps after their create on a Clock that tests
+// move with Advance or let run with Options.Tick. The prompt picks the
+// outcome: "filtered" is blocked by the safety filter, "invalid" fails with
+// INVALID_ARGUMENT, anything else succeeds with a real 1 s 640x360 MP4
+// (Video). APIKey authenticates the Gemini route; ServiceAccount the
+// Vertex route.
+package veotest
 
 import (
 	"crypto/rand"
@@ -20,12 +32,12 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 
-	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/providertest"
 )
 
-// testKey is one RSA key for the whole package: generating keys is slow on
-// shared machines.
-var testKey = sync.OnceValue(func() *rsa.PrivateKey {
+// SigningKey is the service account's RSA key, one per process: generating
+// keys is slow on shared machines.
+var SigningKey = sync.OnceValue(func() *rsa.PrivateKey {
 	k, err := rsa.GenerateKey(rand.Reader, 1024)
 	if err != nil {
 		panic(err)
@@ -33,32 +45,52 @@ var testKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
+// Identities the fake knows.
 const (
-	fakeProject = "proj-1"
-	fakeEmail   = "veo@proj-1.iam.gserviceaccount.com"
-	fakeAPIKey  = "AIzaFakeKeyForTests0001"
-	videoBytes  = "\x00\x00\x00\x18ftypmp42 fake video"
+	// Project is the Google Cloud project of the service account.
+	Project = "proj-1"
+	// Email is the service account's client_email.
+	Email = "veo@proj-1.iam.gserviceaccount.com"
+	// APIKey is the Gemini API key the fake accepts.
+	APIKey = "AIzaFakeKeyForTests0001"
 )
 
-// fakeGoogle speaks the Vertex AI, Gemini API, OAuth token and Cloud
-// Storage protocols Veo uses. Operations finish when the test advances the
-// clock past their doneAt tick.
-type fakeGoogle struct {
-	t   *testing.T
-	srv *httptest.Server
+// Wire values of the Google APIs.
+const (
+	apiKeyHeader       = "x-goog-api-key"
+	cloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform"
+)
+
+// Video is the file every successful operation produces: a real 1 s
+// 640x360 MP4.
+func Video() []byte { return providertest.MP4() }
+
+// Options configure a Server.
+type Options struct {
+	// Tick, when positive, moves the clock one step per Tick of real time.
+	Tick time.Duration
+}
+
+// Server speaks the Vertex AI, Gemini API, OAuth token and Cloud Storage
+// protocols Veo uses. Its knobs (Knobs) make the next create 429 or every
+// call hang; FailNext answers the next call with anything. It counts
+// creates; Veo has no cancel call.
+type Server struct {
+	providertest.Knobs
+	t     testing.TB
+	srv   *httptest.Server
+	clock *providertest.Clock
 
 	mu       sync.Mutex
 	tokens   map[string]bool
 	grants   int
-	tick     int
 	ops      map[string]*fakeOp
 	seq      int
 	creates  []map[string]any
 	calls    int
 	failNext func(w http.ResponseWriter) // answers the next API call instead
-	hang     bool
-	files    map[string]string // Gemini file id → bytes
-	gcs      map[string]string // bucket/object → bytes
+	files    map[string]string           // Gemini file id → bytes
+	gcs      map[string]string           // bucket/object → bytes
 }
 
 type fakeOp struct {
@@ -68,35 +100,74 @@ type fakeOp struct {
 	storage             string
 }
 
-func newFake(t *testing.T) *fakeGoogle {
+// NewServer starts a fake closed at the end of the test.
+func NewServer(t testing.TB, o Options) *Server {
 	t.Helper()
-	f := &fakeGoogle{t: t, tokens: map[string]bool{}, ops: map[string]*fakeOp{},
-		files: map[string]string{}, gcs: map[string]string{}}
+	f := &Server{t: t, tokens: map[string]bool{}, ops: map[string]*fakeOp{},
+		files: map[string]string{}, gcs: map[string]string{},
+		clock: providertest.NewClock(o.Tick)}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-// advance moves the fake clock.
-func (f *fakeGoogle) advance(n int) {
+// SetTick makes the task clock move one step per tick of real time from
+// now on (0 stops it), as Options.Tick does from the start.
+func (f *Server) SetTick(tick time.Duration) { f.clock.SetTick(tick) }
+
+// URL is the fake's base URL (the adapter's BaseURL, and its Cloud Storage
+// base).
+func (f *Server) URL() string { return f.srv.URL }
+
+// Advance moves the fake clock n steps.
+func (f *Server) Advance(n int) { f.clock.Advance(n) }
+
+// FailNext makes answer respond to the next API call (not the token
+// endpoint) instead of the fake.
+func (f *Server) FailNext(answer func(w http.ResponseWriter)) {
 	f.mu.Lock()
-	f.tick += n
+	f.failNext = answer
 	f.mu.Unlock()
 }
 
-func (f *fakeGoogle) serviceAccount(key *rsa.PrivateKey) string {
+// Grants is the number of access tokens the token endpoint issued.
+func (f *Server) Grants() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.grants
+}
+
+// Calls is the number of API calls (not token grants) the fake received.
+func (f *Server) Calls() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.calls
+}
+
+// CreateBodies are the JSON bodies of the accepted creates, in order.
+func (f *Server) CreateBodies() []map[string]any {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.creates)
+}
+
+// ServiceAccount is a service-account JSON document for key whose
+// token_uri is the fake's token endpoint; with SigningKey() it selects the
+// Vertex route and authenticates.
+func (f *Server) ServiceAccount(key *rsa.PrivateKey) string {
 	der, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		f.t.Fatal(err)
 	}
 	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
 	b, _ := json.Marshal(map[string]string{"type": "service_account",
-		"project_id": fakeProject, "private_key_id": "kid-1", "private_key": string(pemKey),
-		"client_email": fakeEmail, "client_id": "1", "token_uri": f.srv.URL + "/token"})
+		"project_id": Project, "private_key_id": "kid-1", "private_key": string(pemKey),
+		"client_email": Email, "client_id": "1", "token_uri": f.srv.URL + "/token"})
 	return string(b)
 }
 
-func googleErr(w http.ResponseWriter, code int, status, msg string, details ...any) {
+// GoogleError writes Google's JSON error envelope.
+func GoogleError(w http.ResponseWriter, code int, status, msg string, details ...any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
 	body := map[string]any{"code": code, "message": msg, "status": status}
@@ -111,21 +182,24 @@ func writeJSON(w http.ResponseWriter, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func (f *fakeGoogle) serve(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/token" {
 		f.serveToken(w, r)
 		return
 	}
+	switch p := r.URL.Path; {
+	case strings.HasSuffix(p, ":predictLongRunning"):
+		f.CountCreate()
+	case strings.HasSuffix(p, ":fetchPredictOperation"),
+		strings.HasPrefix(p, "/v1beta/models/") && r.Method == http.MethodGet:
+		f.CountPoll()
+	}
 	f.mu.Lock()
 	f.calls++
-	hang, fail := f.hang, f.failNext
+	fail := f.failNext
 	f.failNext = nil
 	f.mu.Unlock()
-	if hang {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
-		}
+	if f.Hang(r) {
 		return
 	}
 	if fail != nil {
@@ -135,13 +209,13 @@ func (f *fakeGoogle) serve(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
 	case strings.HasPrefix(p, "/v1/projects/"):
 		if !f.bearerOK(r) {
-			googleErr(w, 401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
+			GoogleError(w, 401, "UNAUTHENTICATED", "Request had invalid authentication credentials.")
 			return
 		}
 		f.serveVertex(w, r)
 	case strings.HasPrefix(p, "/storage/v1/b/"):
 		if !f.bearerOK(r) {
-			googleErr(w, 401, "UNAUTHENTICATED", "Invalid Credentials")
+			GoogleError(w, 401, "UNAUTHENTICATED", "Invalid Credentials")
 			return
 		}
 		f.serveGCS(w, r)
@@ -150,24 +224,24 @@ func (f *fakeGoogle) serve(w http.ResponseWriter, r *http.Request) {
 		case r.URL.Query().Get("key") != "":
 			f.t.Errorf("API key sent in the query string")
 		case key == "":
-			googleErr(w, 403, "PERMISSION_DENIED",
+			GoogleError(w, 403, "PERMISSION_DENIED",
 				"Method doesn't allow unregistered callers.")
 			return
-		case key != fakeAPIKey:
-			googleErr(w, 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid "+
+		case key != APIKey:
+			GoogleError(w, 400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid "+
 				"API key.", map[string]any{"@type": "type.googleapis.com/google.rpc.ErrorInfo",
 				"reason": "API_KEY_INVALID", "domain": "googleapis.com"})
 			return
 		}
 		f.serveGemini(w, r)
 	default:
-		googleErr(w, 404, "NOT_FOUND", "no such path")
+		GoogleError(w, 404, "NOT_FOUND", "no such path")
 	}
 }
 
 // serveToken checks the RS256 JWT-bearer grant the way Google's token
 // endpoint does and issues an access token.
-func (f *fakeGoogle) serveToken(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	refuse := func(why string) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(400)
@@ -184,8 +258,8 @@ func (f *fakeGoogle) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	claims := jwt.MapClaims{}
 	_, err := jwt.ParseWithClaims(r.PostForm.Get("assertion"), claims,
-		func(*jwt.Token) (any, error) { return &testKey().PublicKey, nil },
-		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(fakeEmail),
+		func(*jwt.Token) (any, error) { return &SigningKey().PublicKey, nil },
+		jwt.WithValidMethods([]string{"RS256"}), jwt.WithIssuer(Email),
 		jwt.WithAudience(f.srv.URL+"/token"), jwt.WithExpirationRequired())
 	if err != nil {
 		refuse("Invalid JWT Signature.")
@@ -205,22 +279,23 @@ func (f *fakeGoogle) serveToken(w http.ResponseWriter, r *http.Request) {
 		"expires_in": 3600})
 }
 
-func (f *fakeGoogle) bearerOK(r *http.Request) bool {
+func (f *Server) bearerOK(r *http.Request) bool {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return ok && f.tokens[tok]
 }
 
-var fakeModels = []string{ModelVeo3, ModelVeo3Fast, ModelVeo31, ModelVeo31Fast}
+var fakeModels = []string{"veo-3.0-generate-001", "veo-3.0-fast-generate-001",
+	"veo-3.1-generate-preview", "veo-3.1-fast-generate-preview"}
 
-func (f *fakeGoogle) serveVertex(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serveVertex(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, "/v1/")
 	path, method, _ := strings.Cut(rest, ":")
 	seg := strings.Split(path, "/")
-	if r.Method != http.MethodPost || len(seg) != 8 || seg[1] != fakeProject ||
+	if r.Method != http.MethodPost || len(seg) != 8 || seg[1] != Project ||
 		seg[3] != "us-central1" || !slices.Contains(fakeModels, seg[7]) {
-		googleErr(w, 404, "NOT_FOUND", "Publisher model not found")
+		GoogleError(w, 404, "NOT_FOUND", "Publisher model not found")
 		return
 	}
 	switch method {
@@ -235,17 +310,17 @@ func (f *fakeGoogle) serveVertex(w http.ResponseWriter, r *http.Request) {
 		}
 		f.answerOp(w, body.OperationName, seg[7])
 	default:
-		googleErr(w, 404, "NOT_FOUND", "unknown method")
+		GoogleError(w, 404, "NOT_FOUND", "unknown method")
 	}
 }
 
-func (f *fakeGoogle) serveGemini(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serveGemini(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.Path, "/v1beta/")
 	switch {
 	case r.Method == http.MethodPost && strings.HasSuffix(rest, ":predictLongRunning"):
 		model := strings.TrimSuffix(strings.TrimPrefix(rest, "models/"), ":predictLongRunning")
 		if !slices.Contains(fakeModels, model) {
-			googleErr(w, 404, "NOT_FOUND", "models/"+model+" is not found")
+			GoogleError(w, 404, "NOT_FOUND", "models/"+model+" is not found")
 			return
 		}
 		f.create(w, r, model, true)
@@ -257,20 +332,20 @@ func (f *fakeGoogle) serveGemini(w http.ResponseWriter, r *http.Request) {
 		data, ok := f.files[id]
 		f.mu.Unlock()
 		if !ok || r.URL.Query().Get("alt") != "media" {
-			googleErr(w, 404, "NOT_FOUND", "file not found")
+			GoogleError(w, 404, "NOT_FOUND", "file not found")
 			return
 		}
 		_, _ = io.WriteString(w, data)
 	default:
-		googleErr(w, 404, "NOT_FOUND", "no such method")
+		GoogleError(w, 404, "NOT_FOUND", "no such method")
 	}
 }
 
-func (f *fakeGoogle) serveGCS(w http.ResponseWriter, r *http.Request) {
+func (f *Server) serveGCS(w http.ResponseWriter, r *http.Request) {
 	rest := strings.TrimPrefix(r.URL.EscapedPath(), "/storage/v1/b/")
 	bucket, object, ok := strings.Cut(rest, "/o/")
 	if !ok || r.URL.Query().Get("alt") != "media" || strings.Contains(object, "/") {
-		googleErr(w, 400, "INVALID_ARGUMENT", "bad object path")
+		GoogleError(w, 400, "INVALID_ARGUMENT", "bad object path")
 		return
 	}
 	name, _ := urlUnescape(object)
@@ -278,7 +353,7 @@ func (f *fakeGoogle) serveGCS(w http.ResponseWriter, r *http.Request) {
 	data, found := f.gcs[bucket+"/"+name]
 	f.mu.Unlock()
 	if !found {
-		googleErr(w, 404, "NOT_FOUND", "No such object")
+		GoogleError(w, 404, "NOT_FOUND", "No such object")
 		return
 	}
 	_, _ = io.WriteString(w, data)
@@ -310,26 +385,32 @@ type fakeCreateBody struct {
 
 func decodeStrict(w http.ResponseWriter, r *http.Request, v any) bool {
 	if r.Header.Get("Content-Type") != "application/json" {
-		googleErr(w, 400, "INVALID_ARGUMENT", "content type must be JSON")
+		GoogleError(w, 400, "INVALID_ARGUMENT", "content type must be JSON")
 		return false
 	}
 	dec := json.NewDecoder(r.Body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		googleErr(w, 400, "INVALID_ARGUMENT", "Invalid JSON payload received. "+err.Error())
+		GoogleError(w, 400, "INVALID_ARGUMENT", "Invalid JSON payload received. "+err.Error())
 		return false
 	}
 	return true
 }
 
-func (f *fakeGoogle) create(w http.ResponseWriter, r *http.Request, model string, gemini bool) {
+func (f *Server) create(w http.ResponseWriter, r *http.Request, model string, gemini bool) {
+	if after, ok := f.TakeThrottle(); ok {
+		GoogleError(w, 429, "RESOURCE_EXHAUSTED", "Quota exceeded for base model "+model,
+			map[string]any{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+				"retryDelay": after + "s"})
+		return
+	}
 	raw, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(strings.NewReader(string(raw)))
 	var body fakeCreateBody
 	if !decodeStrict(w, r, &body) {
 		return
 	}
-	bad := func(msg string) { googleErr(w, 400, "INVALID_ARGUMENT", msg) }
+	bad := func(msg string) { GoogleError(w, 400, "INVALID_ARGUMENT", msg) }
 	p := body.Parameters
 	switch {
 	case len(body.Instances) != 1:
@@ -360,11 +441,11 @@ func (f *fakeGoogle) create(w http.ResponseWriter, r *http.Request, model string
 		id := fmt.Sprintf("op-%04d", f.seq)
 		name := "models/" + model + "/operations/" + id
 		if !gemini {
-			name = "projects/" + fakeProject + "/locations/us-central1/publishers/google/" +
+			name = "projects/" + Project + "/locations/us-central1/publishers/google/" +
 				"models/" + model + "/operations/" + id
 		}
 		f.ops[name] = &fakeOp{name: name, model: model, prompt: body.Instances[0].Prompt,
-			gemini: gemini, doneAt: f.tick + 2, storage: p.StorageURI}
+			gemini: gemini, doneAt: f.clock.Step() + 2, storage: p.StorageURI}
 		f.creates = append(f.creates, m)
 		f.mu.Unlock()
 		writeJSON(w, map[string]string{"name": name})
@@ -385,13 +466,13 @@ func validImage(b64, gcs, mime string, gemini bool) bool {
 // answerOp reports an operation. The prompt picks the outcome: "filtered"
 // is blocked by the safety filter, "invalid" fails with INVALID_ARGUMENT,
 // anything else succeeds.
-func (f *fakeGoogle) answerOp(w http.ResponseWriter, name, model string) {
+func (f *Server) answerOp(w http.ResponseWriter, name, model string) {
 	f.mu.Lock()
 	op, ok := f.ops[name]
-	tick := f.tick
+	tick := f.clock.Step()
 	f.mu.Unlock()
 	if !ok || (model != "" && op.model != model) {
-		googleErr(w, 404, "NOT_FOUND", "Operation not found")
+		GoogleError(w, 404, "NOT_FOUND", "Operation not found")
 		return
 	}
 	if tick < op.doneAt {
@@ -417,7 +498,7 @@ func (f *fakeGoogle) answerOp(w http.ResponseWriter, name, model string) {
 	case op.gemini:
 		id := strings.TrimPrefix(op.name[strings.LastIndex(op.name, "/")+1:], "op-")
 		f.mu.Lock()
-		f.files["vid"+id] = videoBytes
+		f.files["vid"+id] = string(providertest.MP4())
 		f.mu.Unlock()
 		out["response"] = map[string]any{"generateVideoResponse": map[string]any{
 			"generatedSamples": []any{map[string]any{"video": map[string]any{
@@ -425,37 +506,16 @@ func (f *fakeGoogle) answerOp(w http.ResponseWriter, name, model string) {
 	case op.storage != "":
 		obj := strings.TrimPrefix(op.storage, "gs://") + "1234/sample_0.mp4"
 		f.mu.Lock()
-		f.gcs[obj] = videoBytes
+		f.gcs[obj] = string(providertest.MP4())
 		f.mu.Unlock()
 		out["response"] = map[string]any{"raiMediaFilteredCount": 0,
 			"videos": []any{map[string]any{"gcsUri": "gs://" + obj, "mimeType": "video/mp4"}}}
 	default:
 		out["response"] = map[string]any{"videos": []any{map[string]any{
-			"bytesBase64Encoded": base64.StdEncoding.EncodeToString([]byte(videoBytes)),
+			"bytesBase64Encoded": base64.StdEncoding.EncodeToString(providertest.MP4()),
 			"mimeType":           "video/mp4"}}}
 	}
 	writeJSON(w, out)
-}
-
-// newVertex builds an adapter on the Vertex route against f.
-func newVertex(t *testing.T, f *fakeGoogle, env map[string]string) *Adapter {
-	t.Helper()
-	a, err := New(provider.Config{Name: Name, Credentials: f.serviceAccount(testKey()),
-		BaseURL: f.srv.URL, Getenv: func(k string) string { return env[k] }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a.gcsBase = f.srv.URL
-	return a
-}
-
-func newGemini(t *testing.T, f *fakeGoogle, key string) *Adapter {
-	t.Helper()
-	a, err := New(provider.Config{Name: Name, Credentials: key, BaseURL: f.srv.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
 }
 
 func urlUnescape(s string) (string, error) { return url.PathUnescape(s) }

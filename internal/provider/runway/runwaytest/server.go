@@ -1,9 +1,19 @@
-package runway
+// Package runwaytest is a strict fake of Runway's developer API for tests:
+// the runway adapter's own tests and the engine's end-to-end tests. It must
+// not be imported by production code.
+//
+// Tasks move PENDING → RUNNING (progress) → terminal, one state per step of
+// a Clock that tests step with Advance or let run with Options.Tick. The
+// prompt picks the path: "busy" waits THROTTLED, "unsafe" fails moderation
+// (SAFETY.INPUT.TEXT), "glitch" fails the quality check
+// (INTERNAL.BAD_OUTPUT.CODE01); anything else succeeds with a real 1 s
+// 640x360 MP4 (or a PNG for text_to_image) served by the fake itself. Key
+// authenticates, BrokeKey has no credits, any other key gets 401.
+package runwaytest
 
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -11,11 +21,16 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/reelforge/reelforge/internal/provider/providertest"
 )
 
+// API keys the fake knows.
 const (
-	testKey  = "key_fake0123456789abcdef"
-	brokeKey = "key_broke0123456789abcdef"
+	// Key is the API key the fake accepts.
+	Key = "key_fake0123456789abcdef"
+	// BrokeKey authenticates an organization without credits.
+	BrokeKey = "key_broke0123456789abcdef"
 )
 
 // fakeSpec is what the fake accepts per model and endpoint (PROVIDERS.md
@@ -60,34 +75,58 @@ type fakeTask struct {
 	canceled, deleted    bool
 }
 
-// fakeRunway is a strict stand-in for api.dev.runwayml.com whose tasks
-// move one state per tick of a clock the test advances.
-type fakeRunway struct {
-	srv *httptest.Server
-
-	mu       sync.Mutex
-	clock    int
-	tasks    map[string]*fakeTask
-	next     int
-	throttle bool
-	hang     time.Duration
-	lastBody map[string]any
-	lastPath string
-	deletes  int
+// Options configure a Server.
+type Options struct {
+	// Tick, when positive, moves the clock one step per Tick of real time.
+	Tick time.Duration
 }
 
-func newFake(t *testing.T) *fakeRunway {
+// Server is a strict stand-in for api.dev.runwayml.com. Its knobs (Knobs)
+// make the next create 429 or every call hang; it counts creates and
+// cancels (DELETE calls).
+type Server struct {
+	providertest.Knobs
+	srv   *httptest.Server
+	clock *providertest.Clock
+
+	mu       sync.Mutex
+	tasks    map[string]*fakeTask
+	next     int
+	lastBody map[string]any
+	lastPath string
+}
+
+// NewServer starts a fake closed at the end of the test.
+func NewServer(t testing.TB, o Options) *Server {
 	t.Helper()
-	f := &fakeRunway{tasks: map[string]*fakeTask{}}
+	f := &Server{tasks: map[string]*fakeTask{}, clock: providertest.NewClock(o.Tick)}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
 }
 
-func (f *fakeRunway) advance(n int) {
+// SetTick makes the task clock move one step per tick of real time from
+// now on (0 stops it), as Options.Tick does from the start.
+func (f *Server) SetTick(tick time.Duration) { f.clock.SetTick(tick) }
+
+// URL is the fake's base URL (the adapter's BaseURL).
+func (f *Server) URL() string { return f.srv.URL }
+
+// Advance moves the fake clock n steps.
+func (f *Server) Advance(n int) { f.clock.Advance(n) }
+
+// LastBody is the JSON body of the last create that was valid JSON.
+func (f *Server) LastBody() map[string]any {
 	f.mu.Lock()
-	f.clock += n
-	f.mu.Unlock()
+	defer f.mu.Unlock()
+	return f.lastBody
+}
+
+// LastPath is the URL path of the last create.
+func (f *Server) LastPath() string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastPath
 }
 
 func fail(w http.ResponseWriter, status int, msg string, issues ...string) {
@@ -100,16 +139,25 @@ func fail(w http.ResponseWriter, status int, msg string, issues ...string) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-func (f *fakeRunway) serve(w http.ResponseWriter, r *http.Request) {
-	f.mu.Lock()
-	hang := f.hang
-	f.mu.Unlock()
-	if hang > 0 {
-		_, _ = io.Copy(io.Discard, r.Body) // lets the server notice the client leave
-		select {
-		case <-time.After(hang):
-		case <-r.Context().Done():
+func (f *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/cdn/") {
+		if strings.HasSuffix(r.URL.Path, ".png") {
+			w.Header().Set("Content-Type", "image/png")
+			_, _ = w.Write(providertest.PNG(1080, 1080))
+			return
 		}
+		providertest.ServeMP4(w, r)
+		return
+	}
+	endpoint, isCreate := strings.CutPrefix(r.URL.Path, "/v1/")
+	id, isTask := strings.CutPrefix(r.URL.Path, "/v1/tasks/")
+	switch {
+	case r.Method == http.MethodPost && isCreate && !isTask:
+		f.CountCreate()
+	case r.Method == http.MethodDelete && isTask:
+		f.CountCancel()
+	}
+	if f.Hang(r) {
 		return
 	}
 	if r.Header.Get("X-Runway-Version") != "2024-11-06" {
@@ -118,23 +166,22 @@ func (f *fakeRunway) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch r.Header.Get("Authorization") {
-	case "Bearer " + testKey, "Bearer " + brokeKey:
+	case "Bearer " + Key, "Bearer " + BrokeKey:
 	default:
 		fail(w, http.StatusUnauthorized, "Incorrect API key provided.")
 		return
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	endpoint, isCreate := strings.CutPrefix(r.URL.Path, "/v1/")
-	id, isTask := strings.CutPrefix(r.URL.Path, "/v1/tasks/")
 	switch {
 	case r.Method == http.MethodPost && isCreate && !isTask:
-		if r.Header.Get("Authorization") == "Bearer "+brokeKey {
+		if r.Header.Get("Authorization") == "Bearer "+BrokeKey {
 			fail(w, http.StatusBadRequest, "You do not have enough credits to run this task.")
 			return
 		}
 		f.create(w, r, endpoint)
 	case r.Method == http.MethodGet && isTask:
+		f.CountPoll()
 		t, ok := f.tasks[id]
 		if !ok || t.deleted {
 			fail(w, http.StatusNotFound, "Task not found.")
@@ -148,7 +195,6 @@ func (f *fakeRunway) serve(w http.ResponseWriter, r *http.Request) {
 			fail(w, http.StatusNotFound, "Task not found.")
 			return
 		}
-		f.deletes++
 		if f.render(t)["status"] == "PENDING" || f.render(t)["status"] == "THROTTLED" ||
 			f.render(t)["status"] == "RUNNING" {
 			t.canceled = true
@@ -161,10 +207,9 @@ func (f *fakeRunway) serve(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (f *fakeRunway) create(w http.ResponseWriter, r *http.Request, endpoint string) {
-	if f.throttle {
-		f.throttle = false
-		w.Header().Set("Retry-After", "7")
+func (f *Server) create(w http.ResponseWriter, r *http.Request, endpoint string) {
+	if after, ok := f.TakeThrottle(); ok {
+		w.Header().Set("Retry-After", after)
 		fail(w, http.StatusTooManyRequests, "You have exceeded the rate limit.")
 		return
 	}
@@ -180,7 +225,7 @@ func (f *fakeRunway) create(w http.ResponseWriter, r *http.Request, endpoint str
 		return
 	}
 	t := &fakeTask{id: fmt.Sprintf("17f20503-6c24-4c16-946b-%012d", f.next), endpoint: endpoint,
-		born: f.clock}
+		born: f.clock.Step()}
 	t.prompt, _ = body["promptText"].(string)
 	f.next++
 	f.tasks[t.id] = t
@@ -238,8 +283,8 @@ func validate(endpoint string, body map[string]any) string {
 // render is the task at the current tick. The prompt picks the path:
 // "busy" waits THROTTLED, "unsafe" fails moderation, "glitch" fails the
 // quality check.
-func (f *fakeRunway) render(t *fakeTask) map[string]any {
-	age := f.clock - t.born
+func (f *Server) render(t *fakeTask) map[string]any {
+	age := f.clock.Step() - t.born
 	out := map[string]any{"id": t.id, "createdAt": "2025-10-01T12:00:00.000Z"}
 	busy := strings.Contains(t.prompt, "busy")
 	if busy {
@@ -269,7 +314,7 @@ func (f *fakeRunway) render(t *fakeTask) map[string]any {
 			ext = ".png"
 		}
 		out["status"] = "SUCCEEDED"
-		out["output"] = []string{"https://dnznrvs05pmza.cloudfront.net/" + t.id + ext +
+		out["output"] = []string{f.srv.URL + "/cdn/" + t.id + ext +
 			"?_jwt=eyJhbGciOiJIUzI1NiJ9.e30.x"}
 	}
 	return out
