@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/googleapi"
 )
 
 // Name is the provider name used in PROVIDERS_ENABLED and logs.
@@ -199,7 +200,7 @@ func (a *Adapter) call(ctx context.Context, path string, body []byte) ([]byte, e
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if e := mapHTTP(resp.StatusCode, resp.Header, raw); e != nil {
+	if e := googleapi.MapHTTP(resp.StatusCode, resp.Header, raw); e != nil {
 		a.log.Debug("nano: call refused", "provider", Name, "status", resp.StatusCode,
 			"code", string(e.Code))
 		return nil, e

@@ -88,6 +88,11 @@ func (j *job) progressLocked(now time.Time) float64 {
 		timeFrac = float64(now.Sub(j.procStart)) / float64(j.renderDelay)
 	}
 	p := min(j.renderFrac, timeFrac, maxRunningProgress)
+	if j.failAt > 0 {
+		// A job told to fail at some progress never shows more than that,
+		// however late the render loop notices it got there.
+		p = min(p, j.failAt)
+	}
 	j.progress = max(j.progress, p)
 	return j.progress
 }

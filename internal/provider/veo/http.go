@@ -17,6 +17,7 @@ import (
 	"golang.org/x/oauth2/google"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/googleapi"
 )
 
 // maxResponseBytes caps what an API answer may hold. A finished Vertex
@@ -158,7 +159,7 @@ func (a *Adapter) call(ctx context.Context, method, loc, path string, body []byt
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if e := mapHTTP(resp.StatusCode, resp.Header, raw); e != nil {
+	if e := googleapi.MapHTTP(resp.StatusCode, resp.Header, raw); e != nil {
 		a.log.Debug("veo: call refused", "provider", Name, "method", method,
 			"status", resp.StatusCode, "code", string(e.Code))
 		return nil, e
@@ -216,7 +217,7 @@ func (a *Adapter) Fetch(ctx context.Context, out provider.Output) (io.ReadCloser
 	if resp.StatusCode != http.StatusOK {
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
-		e := mapHTTP(resp.StatusCode, resp.Header, raw)
+		e := googleapi.MapHTTP(resp.StatusCode, resp.Header, raw)
 		if e == nil {
 			e = provider.NewError(provider.CodeProviderError,
 				fmt.Sprintf("veo: download answered HTTP %d", resp.StatusCode))

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/reelforge/reelforge/internal/provider"
+	"github.com/reelforge/reelforge/internal/provider/googleapi"
 )
 
 // pollAfter is the advice given with every unfinished operation: Veo reports
@@ -200,7 +201,7 @@ func decodeOperation(raw []byte) (string, provider.Status, error) {
 	}
 	if op.Error != nil {
 		return op.Name, provider.Status{State: provider.StateFailed,
-			Err: opError(op.Error.Code, op.Error.Message)}, nil
+			Err: googleapi.OpError(op.Error.Code, op.Error.Message)}, nil
 	}
 	if op.Response == nil {
 		return op.Name, failed(provider.CodeProviderError,
