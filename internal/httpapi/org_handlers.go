@@ -210,7 +210,8 @@ type memberRequest struct {
 
 // memberInput validates an email and role; owner cannot be granted this
 // way, since ownership moves only through a transfer.
-func (s *Server) memberInput(r *http.Request, req memberRequest, needEmail bool) (*store.User, auth.Role, error) {
+func (s *Server) memberInput(r *http.Request, req memberRequest,
+	needEmail bool) (*store.User, auth.Role, error) {
 	var v validator
 	email := strings.ToLower(strings.TrimSpace(req.Email))
 	if needEmail {

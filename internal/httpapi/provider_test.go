@@ -63,7 +63,8 @@ func TestForgedWebhooksAreRefused(t *testing.T) {
 		"no signature":       "/api/v1/webhooks/sim",
 		"forged signature":   "/api/v1/webhooks/sim?task=x&sig=00",
 		"unknown provider":   "/api/v1/webhooks/nobody?task=x&sig=00",
-		"valid sig, no hook": "/api/v1/webhooks/sim?" + strings.SplitN(b.engine.CallbackURL("sim", "t1"), "?", 2)[1],
+		"valid sig, no hook": "/api/v1/webhooks/sim?" +
+			strings.SplitN(b.engine.CallbackURL("sim", "t1"), "?", 2)[1],
 	}
 	for name, path := range cases {
 		res := b.do(t, "POST", path, "", []byte(`{"id":"x","status":"succeeded"}`), nil, false)

@@ -51,7 +51,9 @@ func TestStoryboardToVideoWithSubtitles(t *testing.T) {
 		edited := b.call(t, "PUT", "/api/v1/storyboards/"+id, u.Token, map[string]any{
 			"version": sb.body["version"], "storyboard": board, "resynthesize": true}).
 			want(t, http.StatusOK)
-		if !strings.HasSuffix(edited.body["storyboard"].(map[string]any)["scenes"].([]any)[0].(map[string]any)["shots"].([]any)[0].(map[string]any)["prompt"].(string), "霓虹倒影") {
+		saved := edited.body["storyboard"].(map[string]any)["scenes"].([]any)[0]
+		savedShot := saved.(map[string]any)["shots"].([]any)[0].(map[string]any)
+		if !strings.HasSuffix(savedShot["prompt"].(string), "霓虹倒影") {
 			t.Fatal("resynthesis rewrote a locked shot's prompt")
 		}
 

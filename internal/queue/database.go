@@ -142,7 +142,8 @@ func (d *Database) lookupUnique(ctx context.Context, x execQuerier, table, key s
 }
 
 // Claim implements Backend.
-func (d *Database) Claim(ctx context.Context, queues []string, owner string, lease time.Duration, max int) ([]*Entry, error) {
+func (d *Database) Claim(ctx context.Context, queues []string, owner string,
+	lease time.Duration, max int) ([]*Entry, error) {
 	queues = distinct(queues)
 	if max <= 0 || len(queues) == 0 {
 		return nil, nil
@@ -169,7 +170,8 @@ func isTransient(err error) bool {
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
 
-func (d *Database) claim(ctx context.Context, queues []string, owner string, lease time.Duration, max int) ([]*Entry, error) {
+func (d *Database) claim(ctx context.Context, queues []string, owner string,
+	lease time.Duration, max int) ([]*Entry, error) {
 	var opts *sql.TxOptions
 	lock := ""
 	if d.db.Dialect == db.MySQL {
@@ -251,7 +253,8 @@ func (d *Database) claim(ctx context.Context, queues []string, owner string, lea
 	return cands, nil
 }
 
-func (d *Database) reclaimExpired(ctx context.Context, tx *sql.Tx, q string, now time.Time, lock string) error {
+func (d *Database) reclaimExpired(ctx context.Context, tx *sql.Tx, q string, now time.Time,
+	lock string) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id, attempts, max_attempts FROM queue_entries
 		WHERE queue = ? AND state = 'running' AND lease_until < ?
 		ORDER BY lease_until LIMIT ?`+lock, q, db.Time(now), d.reclaimBatch)

@@ -361,7 +361,8 @@ func (r *Redis) Enqueue(ctx context.Context, p EnqueueParams) (string, error) {
 }
 
 // enqueue runs the enqueue script; dup reports ErrDuplicate as well.
-func (r *Redis) enqueue(ctx context.Context, id string, s enqueueSpec, runAtMs int64, relayMemory time.Duration) (string, string, error) {
+func (r *Redis) enqueue(ctx context.Context, id string, s enqueueSpec, runAtMs int64,
+	relayMemory time.Duration) (string, string, error) {
 	res, err := enqueueScript.Run(ctx, r.c, nil, r.prefix, id, s.Queue, s.TaskID, s.Kind,
 		string(s.Payload), s.Priority, ms(s.Delay), runAtMs, s.UniqueKey, s.MaxAttempts,
 		ms(relayMemory)).StringSlice()
@@ -383,7 +384,8 @@ func (r *Redis) enqueue(ctx context.Context, id string, s enqueueSpec, runAtMs i
 }
 
 // Claim implements Backend.
-func (r *Redis) Claim(ctx context.Context, queues []string, owner string, lease time.Duration, max int) ([]*Entry, error) {
+func (r *Redis) Claim(ctx context.Context, queues []string, owner string,
+	lease time.Duration, max int) ([]*Entry, error) {
 	queues = distinct(queues)
 	if max <= 0 || len(queues) == 0 {
 		return nil, nil
