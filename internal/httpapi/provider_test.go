@@ -60,9 +60,9 @@ func TestForgedWebhooksAreRefused(t *testing.T) {
 	t.Parallel()
 	b := setupEngine(t, "sqlite", engineOpts{noWorkers: true})
 	cases := map[string]string{
-		"no signature":       "/api/v1/webhooks/sim",
-		"forged signature":   "/api/v1/webhooks/sim?task=x&sig=00",
-		"unknown provider":   "/api/v1/webhooks/nobody?task=x&sig=00",
+		"no signature":     "/api/v1/webhooks/sim",
+		"forged signature": "/api/v1/webhooks/sim?task=x&sig=00",
+		"unknown provider": "/api/v1/webhooks/nobody?task=x&sig=00",
 		"valid sig, no hook": "/api/v1/webhooks/sim?" +
 			strings.SplitN(b.engine.CallbackURL("sim", "t1"), "?", 2)[1],
 	}
