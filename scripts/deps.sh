@@ -1,5 +1,6 @@
-# Shared by scripts/run and scripts/test: install Debian packages that are
-# missing, with apt-get as root, or say the exact command to type.
+# Shared by scripts/run, scripts/test and scripts/screenshots: install
+# Debian packages that are missing, with apt-get as root, or say the exact
+# command to type.
 
 # apt_install PKG... installs the packages, or exits with the command.
 apt_install() {
@@ -22,4 +23,12 @@ media_packages() {
 	command -v ffmpeg >/dev/null 2>&1 || echo ffmpeg
 	command -v ffprobe >/dev/null 2>&1 || echo ffmpeg
 	fc-list 2>/dev/null | grep -qi 'Noto Sans CJK' || echo fonts-noto-cjk
+}
+
+# console_packages prints the packages that the console's browser tests
+# need: Debian's Chromium, driven by playwright-core, and Node with npm.
+console_packages() {
+	[ -x /usr/bin/chromium ] || echo chromium
+	command -v node >/dev/null 2>&1 || echo nodejs
+	command -v npm >/dev/null 2>&1 || echo npm
 }

@@ -262,14 +262,17 @@ func testLeaseExpiry(t *testing.T, b Backend) {
 }
 
 func testExtend(t *testing.T, b Backend) {
+	// Seconds rather than milliseconds, with a second of margin either
+	// side, so a loaded machine's late wake-ups cannot flip the outcome.
+	const lease = 2 * time.Second
 	q := newQueue()
 	enqueue(t, b, EnqueueParams{Queue: q})
-	a := claimOne(t, b, q, "A", shortLease)
-	time.Sleep(shortLease / 2)
-	if err := b.Extend(context.Background(), a, shortLease); err != nil {
+	a := claimOne(t, b, q, "A", lease)
+	time.Sleep(lease / 2)
+	if err := b.Extend(context.Background(), a, lease); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(shortLease*2/3 + 20*time.Millisecond) // past the first lease
+	time.Sleep(lease/2 + 500*time.Millisecond) // past the first lease, well before the second
 	claimNone(t, b, q)
 	if err := b.Ack(context.Background(), a); err != nil {
 		t.Fatal(err)

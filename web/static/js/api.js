@@ -97,7 +97,17 @@ export function refresh() {
   return refreshing;
 }
 
-async function doRefresh() {
+// Tabs of the console share the refresh cookie. Were two of them to
+// refresh at once, the second would present a token the first had just
+// used, and the server would revoke the session; a Web Lock takes turns.
+function doRefresh() {
+  if (navigator.locks && navigator.locks.request) {
+    return navigator.locks.request('reelforge-refresh', refreshOnce);
+  }
+  return refreshOnce();
+}
+
+async function refreshOnce() {
   const csrf = csrfToken();
   if (!csrf) {
     endSession();

@@ -1,12 +1,14 @@
 // The console's entry: silent sign-in, the header (organization switcher,
 // language switch, account menu), the navigation and the routes.
-import { render, createContext } from '../vendor/preact.mjs';
-import { useContext, useEffect, useRef, useState } from '../vendor/hooks.mjs';
+import { render } from '../vendor/preact.mjs';
+import { useEffect, useRef, useState } from '../vendor/hooks.mjs';
 import { html } from './html.js';
 import { t, setLanguage, preferredLanguage, currentLanguage, languages } from './i18n.js';
 import * as API from './api.js';
 import { Link, match, navigate, useLocation } from './router.js';
 import { ErrorNotice, Loading, label } from './ui.js';
+import { Session, useSession } from './session.js';
+import { LanguageSwitch } from './lang.js';
 import { SignIn } from './pages/signin.js';
 import { Projects, ProjectPage } from './pages/projects.js';
 import { Templates, TemplatePage, TemplateNew } from './pages/templates.js';
@@ -16,13 +18,7 @@ import { Jobs, JobPage } from './pages/jobs.js';
 import { Providers } from './pages/providers.js';
 import { Audit } from './pages/audit.js';
 import { Assets } from './pages/assets.js';
-
-/** Session gives pages the user, their organizations and the current one. */
-export const Session = createContext(null);
-
-export function useSession() {
-  return useContext(Session);
-}
+import { Storyboards, StoryboardPage } from './pages/storyboards.js';
 
 const orgKey = 'rf.org';
 
@@ -38,6 +34,8 @@ const routes = [
   ['/jobs', Jobs],
   ['/jobs/:id', JobPage],
   ['/assets', Assets],
+  ['/storyboards', Storyboards],
+  ['/storyboards/:id', StoryboardPage],
   ['/providers', Providers],
   ['/audit', Audit],
 ];
@@ -46,6 +44,7 @@ const nav = [
   ['/projects', 'nav.projects'],
   ['/generate', 'nav.generate'],
   ['/jobs', 'nav.jobs'],
+  ['/storyboards', 'nav.storyboards'],
   ['/templates', 'nav.templates'],
   ['/assets', 'nav.assets'],
   ['/providers', 'nav.providers'],
@@ -156,17 +155,6 @@ function App() {
   </${Session.Provider}>`;
 }
 
-/** LanguageSwitch is the header's select between the two catalogues. */
-export function LanguageSwitch({ lang, onLanguage }) {
-  return html`<label class="inline">
-    <span class="hide-phone">${t('header.language')}</span>
-    <select data-testid="language" aria-label=${t('header.language')} value=${lang}
-      onChange=${(e) => onLanguage(e.currentTarget.value)}>
-      ${languages.map((l) => html`<option value=${l}>${t(`lang.${l}`)}</option>`)}
-    </select>
-  </label>`;
-}
-
 function TopBar({ lang, onLanguage }) {
   const { user, orgs, org, chooseOrg } = useSession();
   const [open, setOpen] = useState(false);
@@ -230,7 +218,9 @@ async function start() {
   } catch {
     await setLanguage('en');
   }
-  render(html`<${App} />`, document.getElementById('app'));
+  const root = document.getElementById('app');
+  root.textContent = '';
+  render(html`<${App} />`, root);
 }
 
 start();

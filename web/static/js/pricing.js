@@ -57,7 +57,8 @@ export function problems(caps, modelID, s) {
     } else if ((model.min_duration && s.duration < model.min_duration)
       || (model.max_duration && s.duration > model.max_duration)) {
       out.push({ key: 'generate.reason.duration_range',
-        params: { value: s.duration, min: model.min_duration || 1, max: model.max_duration || 60 } });
+        params: { value: s.duration, min: model.min_duration || 1,
+          max: model.max_duration || 60 } });
     }
   }
   if (s.prompt && model.max_prompt_chars && [...s.prompt].length > model.max_prompt_chars) {

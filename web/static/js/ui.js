@@ -80,7 +80,8 @@ export function useAsync(load, deps) {
 export function Async({ state, children }) {
   if (state.error && !state.data) return html`<${ErrorNotice} error=${state.error} />`;
   if (state.loading && !state.data) return html`<${Loading} />`;
-  return html`${state.error && html`<${ErrorNotice} error=${state.error} />`}${children(state.data)}`;
+  const notice = state.error && html`<${ErrorNotice} error=${state.error} />`;
+  return html`${notice}${children(state.data)}`;
 }
 
 /** useBusy wraps an action: busy while it runs, its error kept for display. */
@@ -121,3 +122,12 @@ export function atLeast(role, wanted) {
 }
 
 export const finalStatuses = ['succeeded', 'failed', 'canceled'];
+
+/**
+ * projectRole is the caller's role in a project: the one the API states,
+ * else their role in the project's organization (lists leave it out).
+ */
+export function projectRole(project, orgs) {
+  if (!project) return 'viewer';
+  return project.role || (orgs || []).find((o) => o.id === project.org_id)?.role || 'viewer';
+}
