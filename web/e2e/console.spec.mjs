@@ -1,12 +1,13 @@
 // End-to-end journey through the console against the real binary: sign
 // in, create a project, generate with the simulator and watch it live,
-// play the output, switch languages, sign out. Also checks that the
+// play the output, render a storyboard from a Chinese script, switch
+// languages, sign out. Also checks that the
 // console runs under its Content-Security-Policy without a violation.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, signIn, startServer, watch } from './harness.mjs';
 
-describe('console', { timeout: 120000 }, () => {
+describe('console', { timeout: 240000 }, () => {
   let server;
   let browser;
 
@@ -86,6 +87,20 @@ describe('console', { timeout: 120000 }, () => {
       return v.currentTime > start + 0.2;
     }, t0, { timeout: 10000 });
     assert.ok(await video.evaluate((v) => v.readyState >= 2));
+
+    // A storyboard from a Chinese script, rendered into one video.
+    await page.getByRole('link', { name: 'Storyboards', exact: true }).click();
+    await page.waitForURL(/\/storyboards/);
+    await page.locator('textarea[name=script]').fill('场景一：天台 夜\n镜头1 远景 2秒\n' +
+      '阿杰独自站在天台边。\n阿杰：这座城市从不睡觉。\n\n镜头2 特写 2秒\n他握紧手里的车票。\n');
+    await page.getByRole('button', { name: 'Create storyboard' }).click();
+    await page.waitForURL(/\/storyboards\/[^/?]+$/);
+    await page.getByRole('button', { name: 'Render', exact: true }).click();
+    await page.waitForURL(/\/jobs\/[^/]+$/);
+    await page.getByTestId('job-status').filter({ hasText: 'Succeeded' })
+      .waitFor({ timeout: 90000 });
+    await page.locator('.events code', { hasText: 'task.assembling' }).waitFor();
+    await page.getByTestId('output-video').first().waitFor();
 
     // Chinese and back.
     const heading = page.getByRole('heading', { level: 1 });
