@@ -146,23 +146,7 @@ func (s *Server) createExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p := principalFrom(ctx); p.Key != nil {
-		a.CreatedBy = p.Key.CreatedBy
-	} else {
-		a.CreatedBy = p.UserID
-	}
-	a.StorageFileID = f.ID
-	if err := s.store.CreateAsset(ctx, a); err != nil {
-		s.dropFile(ctx, f)
-		return err
-	}
-	s.archive(ctx, f)
-	v, err := s.assetView(r, a)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/assets/"+a.ID)
-	return writeJSON(w, http.StatusCreated, v)
+	return s.publishAsset(w, r, a, f)
 }
 
 // exportEntries lists the files of an export: each asset under its own

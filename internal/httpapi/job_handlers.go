@@ -60,11 +60,7 @@ func (s *Server) createJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := principalFrom(r.Context())
-	actor := engine.Actor{UserID: p.UserID, OrgID: proj.OrgID}
-	if p.Key != nil {
-		actor.UserID = p.Key.CreatedBy
-	}
+	actor := engine.Actor{UserID: principalFrom(r.Context()).userID(), OrgID: proj.OrgID}
 	job, created, err := s.deps.Engine.Submit(r.Context(), engine.Submission{Request: req,
 		IdempotencyKey: key, Actor: actor, Project: proj})
 	if err != nil {

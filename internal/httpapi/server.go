@@ -123,6 +123,15 @@ func (p *principal) actor() (kind, id string) {
 	return "user", p.UserID
 }
 
+// userID is the person behind the call: the user, or the creator of the
+// API key, for the created_by of what the call makes.
+func (p *principal) userID() string {
+	if p.Key != nil {
+		return p.Key.CreatedBy
+	}
+	return p.UserID
+}
+
 func principalFrom(ctx context.Context) *principal {
 	p, _ := ctx.Value(ctxPrincipal).(*principal)
 	return p

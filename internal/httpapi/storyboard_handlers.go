@@ -283,11 +283,7 @@ func (s *Server) renderStoryboard(w http.ResponseWriter, r *http.Request) error 
 	if err := json.Unmarshal(d.Content, &sb); err != nil {
 		return err
 	}
-	p := principalFrom(r.Context())
-	actor := engine.Actor{UserID: p.UserID, OrgID: proj.OrgID}
-	if p.Key != nil {
-		actor.UserID = p.Key.CreatedBy
-	}
+	actor := engine.Actor{UserID: principalFrom(r.Context()).userID(), OrgID: proj.OrgID}
 	job, err := s.deps.Engine.RenderStoryboard(r.Context(), engine.Submission{Actor: actor,
 		Project: proj}, d, &sb, opts)
 	if err != nil {

@@ -240,23 +240,7 @@ func (s *Server) uploadAsset(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if p := principalFrom(ctx); p.Key != nil {
-		a.CreatedBy = p.Key.CreatedBy
-	} else {
-		a.CreatedBy = p.UserID
-	}
-	a.StorageFileID = f.ID
-	if err := s.store.CreateAsset(ctx, a); err != nil {
-		s.dropFile(ctx, f)
-		return err
-	}
-	s.archive(ctx, f)
-	v, err := s.assetView(r, a)
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Location", "/api/v1/assets/"+a.ID)
-	return writeJSON(w, http.StatusCreated, v)
+	return s.publishAsset(w, r, a, f)
 }
 
 // probeUpload reads an uploaded video, audio file or image with ffprobe and
@@ -283,4 +267,25 @@ func (s *Server) probeUpload(ctx context.Context, p string, a *store.Asset) erro
 	a.Meta = metaJSON(map[string]any{"source": "upload", "format": info.FormatName,
 		"pix_fmt": info.PixFmt, "has_audio": info.HasAudio, "bitrate": info.Bitrate})
 	return nil
+}
+
+// publishAsset records a stored file as an asset of the caller, copies it to
+// cold storage when there is one, and answers 201 with the asset. A failed
+// record removes the file, so nothing is left half-written.
+func (s *Server) publishAsset(w http.ResponseWriter, r *http.Request, a *store.Asset,
+	f *store.StorageFile) error {
+	ctx := r.Context()
+	a.CreatedBy = principalFrom(ctx).userID()
+	a.StorageFileID = f.ID
+	if err := s.store.CreateAsset(ctx, a); err != nil {
+		s.dropFile(ctx, f)
+		return err
+	}
+	s.archive(ctx, f)
+	v, err := s.assetView(r, a)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Location", "/api/v1/assets/"+a.ID)
+	return writeJSON(w, http.StatusCreated, v)
 }
