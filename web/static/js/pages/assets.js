@@ -4,40 +4,20 @@ import { html } from '../html.js';
 import { useState } from '../../vendor/hooks.mjs';
 import { t, formatBytes, formatDate } from '../i18n.js';
 import * as API from '../api.js';
-import { navigate } from '../router.js';
-import { useSession } from '../session.js';
 import {
-  Async, Empty, ErrorNotice, Notice, Progress, atLeast, label, projectRole, useAsync, useBusy,
+  Async, Empty, ErrorNotice, Notice, Progress, label, useAsync, useBusy,
 } from '../ui.js';
 import { Pager } from './projects.js';
+import { ProjectPage } from './scoped.js';
 
 const kinds = ['video', 'image', 'audio', 'subtitle', 'export'];
 const tiers = ['720p', '1080p', '2k', '4k'];
 const aspects = ['16:9', '9:16', '1:1', '21:9'];
 
 export function Assets({ query }) {
-  const { org, orgs } = useSession();
-  const projects = useAsync(() => API.get(`/api/v1/projects${API.query({ org_id: org?.id,
-    limit: 200 })}`), [org?.id]);
-  const items = projects.data?.items || [];
-  const projectID = query.get('project') || items[0]?.id || '';
-  const project = items.find((p) => p.id === projectID);
-  return html`<section>
-    <div class="head">
-      <h1>${t('assets.title')}</h1>
-      ${items.length > 0 && html`<label class="inline">${t('common.project')}
-        <select value=${projectID} onChange=${(e) => navigate(
-          `/assets?project=${e.currentTarget.value}`, { replace: true })}>
-          ${items.map((p) => html`<option value=${p.id}>${p.name}</option>`)}
-        </select>
-      </label>`}
-    </div>
-    <${Async} state=${projects}>${() => (!projectID
-      ? html`<${Empty}>${t('generate.no_projects')}</${Empty}>`
-      : html`<${ProjectAssets} key=${projectID} projectID=${projectID}
-          canEdit=${atLeast(projectRole(project, orgs), 'editor')} />`)}
-    </${Async}>
-  </section>`;
+  return html`<${ProjectPage} query=${query} path="/assets" title=${t('assets.title')}
+    body=${(projectID, canEdit) => html`<${ProjectAssets} key=${projectID}
+      projectID=${projectID} canEdit=${canEdit} />`} />`;
 }
 
 function ProjectAssets({ projectID, canEdit }) {

@@ -10,6 +10,7 @@ import { useSession } from '../session.js';
 import {
   Async, Empty, ErrorNotice, Notice, atLeast, fieldError, label, projectRole, useAsync, useBusy,
 } from '../ui.js';
+import { ProjectPage } from './scoped.js';
 
 const resolutions = ['720p', '1080p', '2k', '4k'];
 const aspects = ['16:9', '9:16', '1:1', '21:9'];
@@ -21,28 +22,10 @@ function useProviders(orgID) {
 }
 
 export function Storyboards({ query }) {
-  const { org, orgs } = useSession();
-  const projects = useAsync(() => API.get(`/api/v1/projects${API.query({ org_id: org?.id,
-    limit: 200 })}`), [org?.id]);
-  const items = projects.data?.items || [];
-  const projectID = query.get('project') || items[0]?.id || '';
-  const project = items.find((p) => p.id === projectID);
-  return html`<section>
-    <div class="head">
-      <h1>${t('storyboards.title')}</h1>
-      ${items.length > 0 && html`<label class="inline">${t('common.project')}
-        <select value=${projectID} onChange=${(e) => navigate(
-          `/storyboards?project=${e.currentTarget.value}`, { replace: true })}>
-          ${items.map((p) => html`<option value=${p.id}>${p.name}</option>`)}
-        </select>
-      </label>`}
-    </div>
-    <${Async} state=${projects}>${() => (!projectID
-      ? html`<${Empty}>${t('generate.no_projects')}</${Empty}>`
-      : html`<${ProjectStoryboards} key=${projectID} projectID=${projectID}
-          canEdit=${atLeast(projectRole(project, orgs), 'editor')} />`)}
-    </${Async}>
-  </section>`;
+  return html`<${ProjectPage} query=${query} path="/storyboards"
+    title=${t('storyboards.title')}
+    body=${(projectID, canEdit) => html`<${ProjectStoryboards} key=${projectID}
+      projectID=${projectID} canEdit=${canEdit} />`} />`;
 }
 
 function ProjectStoryboards({ projectID, canEdit }) {
