@@ -82,7 +82,7 @@ func (s *Store) ProviderAccounts(ctx context.Context, orgID string) ([]*Provider
 // ActiveProviderAccount returns the organization's newest active account
 // for a provider.
 func (s *Store) ActiveProviderAccount(ctx context.Context, orgID, provider string) (*ProviderAccount, error) {
-	a, err := scanAccount(s.q.QueryRowContext(ctx, `SELECT `+accountColumns+`
+	a, err := scanAccount(s.queryRow(ctx, `SELECT `+accountColumns+`
 		FROM provider_accounts WHERE org_id = ? AND provider = ? AND status = 'active'
 		ORDER BY created_at DESC, id DESC LIMIT 1`, orgID, provider))
 	return a, wrap(err, "reading provider account")

@@ -34,7 +34,7 @@ func (s *Store) CreateStorageFile(ctx context.Context, f *StorageFile) error {
 // StorageFileByID returns a storage file row.
 func (s *Store) StorageFileByID(ctx context.Context, id string) (*StorageFile, error) {
 	f := &StorageFile{}
-	err := s.q.QueryRowContext(ctx, `SELECT id, disk, path, size_bytes, checksum_sha256, mime,
+	err := s.queryRow(ctx, `SELECT id, disk, path, size_bytes, checksum_sha256, mime,
 		tier, created_at, expires_at FROM storage_files WHERE id = ?`, id).Scan(&f.ID, &f.Disk,
 		&f.Path, &f.SizeBytes, &f.ChecksumSHA256, &f.MIME, &f.Tier, db.ScanTime(&f.CreatedAt),
 		db.ScanTime(&f.ExpiresAt))
@@ -95,7 +95,7 @@ func (s *Store) CreateAsset(ctx context.Context, a *Asset) error {
 
 // AssetByID returns an asset.
 func (s *Store) AssetByID(ctx context.Context, id string) (*Asset, error) {
-	a, err := scanAsset(s.q.QueryRowContext(ctx,
+	a, err := scanAsset(s.queryRow(ctx,
 		`SELECT `+assetColumns+` FROM assets WHERE id = ?`, id))
 	return a, wrap(err, "reading asset")
 }
@@ -122,7 +122,7 @@ func (s *Store) TaskAssets(ctx context.Context, taskID string) ([]*Asset, error)
 // StorageFileByPath returns the row of a file on a disk.
 func (s *Store) StorageFileByPath(ctx context.Context, disk, path string) (*StorageFile, error) {
 	var id string
-	err := s.q.QueryRowContext(ctx, `SELECT id FROM storage_files WHERE disk = ? AND path = ?`,
+	err := s.queryRow(ctx, `SELECT id FROM storage_files WHERE disk = ? AND path = ?`,
 		disk, path).Scan(&id)
 	if err != nil {
 		return nil, wrap(err, "finding storage file")
@@ -133,7 +133,7 @@ func (s *Store) StorageFileByPath(ctx context.Context, disk, path string) (*Stor
 // AssetOfFile returns the asset a task recorded for a storage file, so that
 // work repeated after a crash does not record it twice.
 func (s *Store) AssetOfFile(ctx context.Context, taskID, storageFileID string) (*Asset, error) {
-	a, err := scanAsset(s.q.QueryRowContext(ctx, `SELECT `+assetColumns+` FROM assets
+	a, err := scanAsset(s.queryRow(ctx, `SELECT `+assetColumns+` FROM assets
 		WHERE task_id = ? AND storage_file_id = ?`, taskID, storageFileID))
 	return a, wrap(err, "finding asset")
 }

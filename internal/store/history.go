@@ -34,7 +34,7 @@ func (s *Store) CreateVersion(ctx context.Context, v *Version) error {
 func (s *Store) VersionByID(ctx context.Context, projectID, id string) (*Version, error) {
 	v := &Version{}
 	var createdBy *string
-	err := s.q.QueryRowContext(ctx, `SELECT id, project_id, name, note, snapshot_json,
+	err := s.queryRow(ctx, `SELECT id, project_id, name, note, snapshot_json,
 		created_by, created_at FROM versions WHERE id = ? AND project_id = ?`, id, projectID).
 		Scan(&v.ID, &v.ProjectID, &v.Name, &v.Note, rawJSON{&v.Snapshot}, &createdBy,
 			db.ScanTime(&v.CreatedAt))

@@ -72,14 +72,14 @@ func (s *Store) CreateJob(ctx context.Context, j *Job) error {
 
 // JobByID returns a job.
 func (s *Store) JobByID(ctx context.Context, id string) (*Job, error) {
-	j, err := scanJob(s.q.QueryRowContext(ctx,
+	j, err := scanJob(s.queryRow(ctx,
 		`SELECT `+jobColumns+` FROM generation_jobs WHERE id = ?`, id))
 	return j, wrap(err, "reading job")
 }
 
 // JobByIdempotencyKey returns an organization's job created with a key.
 func (s *Store) JobByIdempotencyKey(ctx context.Context, orgID, key string) (*Job, error) {
-	j, err := scanJob(s.q.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM generation_jobs
+	j, err := scanJob(s.queryRow(ctx, `SELECT `+jobColumns+` FROM generation_jobs
 		WHERE org_id = ? AND idempotency_key = ?`, orgID, key))
 	return j, wrap(err, "reading job")
 }
@@ -151,7 +151,7 @@ func (s *Store) UpdateJobState(ctx context.Context, j *Job) error {
 // since cost: the actual cost of finished jobs, the estimate of the others.
 func (s *Store) MonthSpendCents(ctx context.Context, orgID string, since time.Time) (int64, error) {
 	var n sql.NullInt64
-	err := s.q.QueryRowContext(ctx, `SELECT SUM(CASE WHEN finished_at IS NULL
+	err := s.queryRow(ctx, `SELECT SUM(CASE WHEN finished_at IS NULL
 		THEN estimated_cost_cents ELSE actual_cost_cents END) FROM generation_jobs
 		WHERE org_id = ? AND created_at >= ? AND status <> 'canceled'`, orgID, db.Time(since)).
 		Scan(&n)
@@ -167,5 +167,5 @@ func (s *Store) LockJob(ctx context.Context, id string) error {
 		query += ` FOR UPDATE`
 	}
 	var got string
-	return wrap(s.q.QueryRowContext(ctx, query, id).Scan(&got), "locking job")
+	return wrap(s.queryRow(ctx, query, id).Scan(&got), "locking job")
 }

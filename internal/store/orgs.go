@@ -67,7 +67,7 @@ func (s *Store) CreateOrganization(ctx context.Context, o *Organization) error {
 // ErrNotFound when the user is not a member.
 func (s *Store) OrganizationFor(ctx context.Context, orgID, userID string) (*Organization, error) {
 	var role string
-	o, err := scanOrg(s.q.QueryRowContext(ctx, `SELECT `+orgColumns+`, m.role
+	o, err := scanOrg(s.queryRow(ctx, `SELECT `+orgColumns+`, m.role
 		FROM organizations o JOIN organization_members m ON m.org_id = o.id
 		WHERE o.id = ? AND m.user_id = ?`, orgID, userID), &role)
 	o.Role = auth.Role(role)
@@ -76,7 +76,7 @@ func (s *Store) OrganizationFor(ctx context.Context, orgID, userID string) (*Org
 
 // OrganizationByID returns an organization regardless of membership.
 func (s *Store) OrganizationByID(ctx context.Context, orgID string) (*Organization, error) {
-	o, err := scanOrg(s.q.QueryRowContext(ctx,
+	o, err := scanOrg(s.queryRow(ctx,
 		`SELECT `+orgColumns+` FROM organizations o WHERE o.id = ?`, orgID))
 	return o, wrap(err, "reading organization")
 }
@@ -143,7 +143,7 @@ func (s *Store) upsertMember(ctx context.Context, table, scopeCol, scopeID, user
 // OrgRole returns a user's role in an organization, or "" when none.
 func (s *Store) OrgRole(ctx context.Context, orgID, userID string) (auth.Role, error) {
 	var role string
-	err := s.q.QueryRowContext(ctx, `SELECT role FROM organization_members
+	err := s.queryRow(ctx, `SELECT role FROM organization_members
 		WHERE org_id = ? AND user_id = ?`, orgID, userID).Scan(&role)
 	if err = wrap(err, "reading role"); err == ErrNotFound {
 		return "", nil

@@ -56,7 +56,7 @@ func (s *Store) CreateProject(ctx context.Context, p *Project) error {
 // ProjectByID returns a project without access checks; callers check access
 // with ProjectRole first.
 func (s *Store) ProjectByID(ctx context.Context, id string) (*Project, error) {
-	p, err := scanProject(s.q.QueryRowContext(ctx,
+	p, err := scanProject(s.queryRow(ctx,
 		`SELECT `+projectColumns+` FROM projects p WHERE p.id = ?`, id))
 	return p, wrap(err, "reading project")
 }
@@ -66,7 +66,7 @@ func (s *Store) ProjectByID(ctx context.Context, id string) (*Project, error) {
 // query; Role is "" when they have neither.
 func (s *Store) ProjectForUser(ctx context.Context, projectID, userID string) (*Project, error) {
 	var orgRole, projRole *string
-	p, err := scanProject(s.q.QueryRowContext(ctx, `SELECT `+projectColumns+`,
+	p, err := scanProject(s.queryRow(ctx, `SELECT `+projectColumns+`,
 		(SELECT role FROM organization_members om WHERE om.org_id = p.org_id AND om.user_id = ?),
 		(SELECT role FROM project_members pm WHERE pm.project_id = p.id AND pm.user_id = ?)
 		FROM projects p WHERE p.id = ?`, userID, userID, projectID), &orgRole, &projRole)

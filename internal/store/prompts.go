@@ -64,7 +64,7 @@ func (s *Store) CreatePrompt(ctx context.Context, p *Prompt) error {
 
 // PromptByID returns a prompt.
 func (s *Store) PromptByID(ctx context.Context, id string) (*Prompt, error) {
-	p, err := scanPrompt(s.q.QueryRowContext(ctx,
+	p, err := scanPrompt(s.queryRow(ctx,
 		`SELECT `+promptColumns+` FROM prompts WHERE id = ?`, id))
 	return p, wrap(err, "reading prompt")
 }
@@ -238,7 +238,7 @@ func (s *Store) RestorePrompt(ctx context.Context, p *Prompt) error {
 func (s *Store) DocumentByID(ctx context.Context, id string) (*Document, error) {
 	d := &Document{}
 	var createdBy *string
-	err := s.q.QueryRowContext(ctx, `SELECT id, project_id, kind, title, content_json, version,
+	err := s.queryRow(ctx, `SELECT id, project_id, kind, title, content_json, version,
 		created_by, created_at, updated_at FROM documents WHERE id = ?`, id).Scan(&d.ID,
 		&d.ProjectID, &d.Kind, &d.Title, rawJSON{&d.Content}, &d.Version, &createdBy,
 		db.ScanTime(&d.CreatedAt), db.ScanTime(&d.UpdatedAt))

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -32,12 +33,43 @@ type querier interface {
 
 // Store runs queries against the pool or, inside InTx, a transaction.
 type Store struct {
-	db *db.DB
-	q  querier
+	db    *db.DB
+	q     querier
+	stmts *stmtCache
 }
 
 // New returns a Store on a pool.
-func New(d *db.DB) *Store { return &Store{db: d, q: d.DB} }
+func New(d *db.DB) *Store { return &Store{db: d, q: d.DB, stmts: &stmtCache{}} }
+
+// stmtCache keeps a prepared statement per query text of single-row reads,
+// which run on every request (the user and project lookups of each call):
+// parsing the SQL again each time was most of a request's cost on SQLite.
+// database/sql prepares a statement on each pooled connection on first use
+// and keeps it.
+type stmtCache struct {
+	m sync.Map // query text -> *sql.Stmt
+}
+
+// queryRow runs a single-row query, prepared once per query text when it
+// runs on the pool; inside a transaction it runs directly.
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	pool, ok := s.q.(*sql.DB)
+	if !ok || s.stmts == nil {
+		return s.q.QueryRowContext(ctx, query, args...)
+	}
+	if v, ok := s.stmts.m.Load(query); ok {
+		return v.(*sql.Stmt).QueryRowContext(ctx, args...)
+	}
+	stmt, err := pool.PrepareContext(ctx, query)
+	if err != nil {
+		return s.q.QueryRowContext(ctx, query, args...)
+	}
+	if v, loaded := s.stmts.m.LoadOrStore(query, stmt); loaded {
+		_ = stmt.Close()
+		stmt = v.(*sql.Stmt)
+	}
+	return stmt.QueryRowContext(ctx, args...)
+}
 
 // DB returns the underlying pool.
 func (s *Store) DB() *db.DB { return s.db }
@@ -49,7 +81,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 		return fn(s)
 	}
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		return fn(&Store{db: s.db, q: tx})
+		return fn(&Store{db: s.db, q: tx, stmts: s.stmts})
 	})
 }
 

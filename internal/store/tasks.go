@@ -92,7 +92,7 @@ func (s *Store) CreateTask(ctx context.Context, t *Task) error {
 
 // TaskByID returns a task.
 func (s *Store) TaskByID(ctx context.Context, id string) (*Task, error) {
-	t, err := scanTask(s.q.QueryRowContext(ctx,
+	t, err := scanTask(s.queryRow(ctx,
 		`SELECT `+taskColumns+` FROM job_tasks WHERE id = ?`, id))
 	return t, wrap(err, "reading task")
 }
@@ -144,7 +144,7 @@ func (s *Store) SetProviderJobID(ctx context.Context, taskID, providerJobID stri
 // DedupeSource finds a task of the organization that succeeded with the
 // same dedupe key since a time, whose output can be reused.
 func (s *Store) DedupeSource(ctx context.Context, orgID, key string, since time.Time) (*Task, error) {
-	t, err := scanTask(s.q.QueryRowContext(ctx, `SELECT `+taskColumns+` FROM job_tasks
+	t, err := scanTask(s.queryRow(ctx, `SELECT `+taskColumns+` FROM job_tasks
 		WHERE dedupe_key = ? AND status = 'succeeded' AND finished_at >= ?
 		AND job_id IN (SELECT id FROM generation_jobs WHERE org_id = ?)
 		ORDER BY finished_at DESC LIMIT 1`, key, db.Time(since), orgID))

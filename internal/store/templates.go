@@ -52,7 +52,7 @@ func (s *Store) CreateTemplate(ctx context.Context, t *Template) error {
 
 // TemplateByID returns a custom template.
 func (s *Store) TemplateByID(ctx context.Context, id string) (*Template, error) {
-	t, err := scanTemplate(s.q.QueryRowContext(ctx,
+	t, err := scanTemplate(s.queryRow(ctx,
 		`SELECT `+templateColumns+` FROM prompt_templates WHERE id = ?`, id))
 	return t, wrap(err, "reading template")
 }

@@ -43,7 +43,7 @@ func (s *Store) CreateRefreshToken(ctx context.Context, t *RefreshToken) error {
 // RefreshTokenByHash returns a refresh token by its hash.
 func (s *Store) RefreshTokenByHash(ctx context.Context, hash string) (*RefreshToken, error) {
 	t := &RefreshToken{}
-	err := s.q.QueryRowContext(ctx, `SELECT id, user_id, family_id, token_hash, expires_at,
+	err := s.queryRow(ctx, `SELECT id, user_id, family_id, token_hash, expires_at,
 		used_at, revoked_at, ip, user_agent, created_at FROM refresh_tokens
 		WHERE token_hash = ?`, hash).Scan(&t.ID, &t.UserID, &t.FamilyID, &t.TokenHash,
 		db.ScanTime(&t.ExpiresAt), db.ScanTime(&t.UsedAt), db.ScanTime(&t.RevokedAt),
@@ -112,7 +112,7 @@ func (s *Store) CreateAPIKey(ctx context.Context, k *APIKey) error {
 
 // APIKeyByPrefix returns a key by its visible prefix.
 func (s *Store) APIKeyByPrefix(ctx context.Context, prefix string) (*APIKey, error) {
-	k, err := scanAPIKey(s.q.QueryRowContext(ctx,
+	k, err := scanAPIKey(s.queryRow(ctx,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE prefix = ?`, prefix))
 	return k, wrap(err, "reading API key")
 }

@@ -61,14 +61,14 @@ func (s *Store) CreateUser(ctx context.Context, u *User) (*Organization, error) 
 
 // UserByID returns a user.
 func (s *Store) UserByID(ctx context.Context, id string) (*User, error) {
-	u, err := scanUser(s.q.QueryRowContext(ctx,
+	u, err := scanUser(s.queryRow(ctx,
 		`SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 	return u, wrap(err, "reading user")
 }
 
 // UserByEmail returns a user by lower-cased email.
 func (s *Store) UserByEmail(ctx context.Context, email string) (*User, error) {
-	u, err := scanUser(s.q.QueryRowContext(ctx,
+	u, err := scanUser(s.queryRow(ctx,
 		`SELECT `+userColumns+` FROM users WHERE email = ?`, email))
 	return u, wrap(err, "reading user")
 }
