@@ -242,7 +242,8 @@ func testLeaseExpiry(t *testing.T, b Backend) {
 	if st := statsOf(t, b, q); st.Running != 1 || st.Ready != 0 || st.Dead != 0 {
 		t.Fatalf("after A's calls: stats %+v, want B's entry still running", st)
 	}
-	if got, err := b.Enqueue(ctx, EnqueueParams{Queue: q, UniqueKey: "lease-" + q}); !errors.Is(err, ErrDuplicate) || got != id {
+	got, err := b.Enqueue(ctx, EnqueueParams{Queue: q, UniqueKey: "lease-" + q})
+	if !errors.Is(err, ErrDuplicate) || got != id {
 		t.Fatalf("unique key after A's ack: %s, %v; want still held by %s", got, err, id)
 	}
 	before := bb.LeaseUntil
@@ -555,7 +556,8 @@ func testEnqueueTx(t *testing.T, b Backend) {
 		t.Fatal(err)
 	}
 	relay(t, b)
-	if got, err := b.Enqueue(ctx, EnqueueParams{Queue: q, UniqueKey: key}); !errors.Is(err, ErrDuplicate) || got != id {
+	if got, err := b.Enqueue(ctx, EnqueueParams{Queue: q, UniqueKey: key}); !errors.Is(err,
+		ErrDuplicate) || got != id {
 		t.Fatalf("Enqueue of the relayed key: %q, %v; want %s, ErrDuplicate", got, err, id)
 	}
 	e := claimOne(t, b, q, "A", longLease)
@@ -828,7 +830,8 @@ func testPoolResults(t *testing.T, b Backend) {
 	if c := calls["poll"]; len(c) != 3 || c[0].attempts != 0 || c[1].attempts != 0 || c[2].attempts != 0 {
 		t.Fatalf("poll calls %+v: want 3 calls, snoozes not counted as attempts", c)
 	}
-	if c := calls["ratelimited"]; len(c) != 2 || c[1].attempts != 1 || c[1].at.Sub(c[0].at) < 280*time.Millisecond {
+	if c := calls["ratelimited"]; len(c) != 2 || c[1].attempts != 1 ||
+		c[1].at.Sub(c[0].at) < 280*time.Millisecond {
 		t.Fatalf("ratelimited calls %+v: want a second call with attempts 1 after 300ms", c)
 	}
 	if c := calls["panic"]; len(c) != 2 || c[1].attempts != 1 {

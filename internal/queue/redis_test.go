@@ -145,7 +145,9 @@ func TestRedisRelayLoop(t *testing.T) {
 	}
 	time.Sleep(50 * time.Millisecond) // the relay's first look found nothing
 	r.Notify(q)
-	eventually(t, 5*time.Second, "the relay to move the entry", func() bool { return statsOf(t, r, q).Ready == 1 })
+	eventually(t, 5*time.Second, "the relay to move the entry", func() bool {
+		return statsOf(t, r, q).Ready == 1
+	})
 	cancel()
 	select {
 	case err := <-done:
