@@ -191,7 +191,7 @@ func (r *Runner) assemble(ctx context.Context, spec AssembleSpec,
 		}
 		if err != nil {
 			// Key frames could not be listed; the full re-encode still works.
-			r.logger().Warn("media: smart render unavailable", "err", err)
+			r.logger().Warn("media: smart render unavailable", "error", err)
 		}
 	}
 	r.logger().Info("media: assembling by re-encode", "clips", len(paths),

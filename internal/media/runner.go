@@ -208,7 +208,7 @@ func (r *Runner) run(ctx context.Context, o runOpts) error {
 		readProgress(stdout, o.total, o.progress)
 	}
 	err := cmd.Wait()
-	log.Debug("media: ffmpeg done", "elapsed", time.Since(start), "err", err)
+	log.Debug("media: ffmpeg done", "elapsed", time.Since(start), "error", err)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			err = ctxErr

@@ -80,7 +80,7 @@ func (r *Redis) Relay(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return nil
 		case err != nil:
-			r.log.Error("queue: relaying outbox", "err", err)
+			r.log.Error("queue: relaying outbox", "error", err)
 			wait = min(wait*2, 5*time.Second)
 		case n == r.relayBatch:
 			continue // more rows wait

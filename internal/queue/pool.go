@@ -260,7 +260,7 @@ func (p *Pool) Stop(ctx context.Context) error {
 		if err := p.settleCall(func(ctx context.Context) error {
 			return p.cfg.Backend.Snooze(ctx, f.e, 0)
 		}); err != nil {
-			p.log.Warn("queue: releasing entry on stop", "id", f.e.ID, "queue", f.e.Queue, "err", err)
+			p.log.Warn("queue: releasing entry on stop", "id", f.e.ID, "queue", f.e.Queue, "error", err)
 		}
 	}
 	return fmt.Errorf("queue: stop: released %d running entries: %w", len(release), ctx.Err())
@@ -300,7 +300,7 @@ func (p *Pool) loop(ctx context.Context) {
 		entries, err := p.cfg.Backend.Claim(ctx, p.cfg.Queues, p.cfg.Owner, p.cfg.Lease, free)
 		if err != nil {
 			if ctx.Err() == nil {
-				p.log.Error("queue: claiming", "queues", p.cfg.Queues, "err", err)
+				p.log.Error("queue: claiming", "queues", p.cfg.Queues, "error", err)
 			}
 			p.sleep(ctx, errWait, nil)
 			errWait = min(errWait*2, 5*time.Second)
@@ -313,7 +313,7 @@ func (p *Pool) loop(ctx context.Context) {
 				if err := p.settleCall(func(c context.Context) error {
 					return p.cfg.Backend.Snooze(c, e, 0)
 				}); err != nil {
-					p.log.Warn("queue: releasing entry", "id", e.ID, "err", err)
+					p.log.Warn("queue: releasing entry", "id", e.ID, "error", err)
 				}
 			}
 			return
@@ -415,7 +415,7 @@ func (p *Pool) renew(ctx context.Context, f *inflight, claimedAt time.Time, stop
 			f.cancel(ErrLeaseLost)
 			return
 		default:
-			p.log.Warn("queue: renewing lease", "id", f.e.ID, "queue", f.e.Queue, "err", err)
+			p.log.Warn("queue: renewing lease", "id", f.e.ID, "queue", f.e.Queue, "error", err)
 			if time.Now().After(deadline) {
 				p.log.Warn("queue: lease ran out while renewals failed", "id", f.e.ID)
 				f.cancel(ErrLeaseLost)
@@ -457,11 +457,11 @@ func (p *Pool) settle(e *Entry, herr error, cause error) {
 		err = p.settleCall(func(c context.Context) error { return b.Snooze(c, e, se.Delay) })
 	case errors.As(herr, &pe):
 		op = "fail"
-		log.Warn("queue: entry failed permanently", "err", herr)
+		log.Warn("queue: entry failed permanently", "error", herr)
 		err = p.settleCall(func(c context.Context) error { return b.Fail(c, e, herr.Error()) })
 	case e.Attempts+1 >= e.MaxAttempts:
 		op = "fail"
-		log.Warn("queue: entry failed its last attempt", "attempts", e.Attempts+1, "err", herr)
+		log.Warn("queue: entry failed its last attempt", "attempts", e.Attempts+1, "error", herr)
 		err = p.settleCall(func(c context.Context) error { return b.Fail(c, e, herr.Error()) })
 	default:
 		var delay time.Duration
@@ -471,7 +471,7 @@ func (p *Pool) settle(e *Entry, herr error, cause error) {
 			delay = p.cfg.Backoff(e.Attempts + 1)
 		}
 		op = "retry"
-		log.Info("queue: entry failed, retrying", "attempt", e.Attempts+1, "delay", delay, "err", herr)
+		log.Info("queue: entry failed, retrying", "attempt", e.Attempts+1, "delay", delay, "error", herr)
 		err = p.settleCall(func(c context.Context) error { return b.Retry(c, e, delay, herr.Error()) })
 	}
 	switch {
@@ -480,6 +480,6 @@ func (p *Pool) settle(e *Entry, herr error, cause error) {
 		log.Warn("queue: entry settled after its lease was lost", "op", op)
 	default:
 		// The lease expires and another worker runs the entry again.
-		log.Error("queue: settling entry", "op", op, "err", err)
+		log.Error("queue: settling entry", "op", op, "error", err)
 	}
 }
