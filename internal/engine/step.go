@@ -147,7 +147,7 @@ func (e *Engine) start(ctx context.Context, job *store.Job, t *store.Task, tp ta
 	if created.Result != nil {
 		return e.apply(ctx, job, t, tp, *created.Result)
 	}
-	return queue.Snooze(e.pollDelay(t, 0))
+	return queue.Snooze(e.pollDelay(t))
 }
 
 // admit takes the task's concurrency slots and rate tokens, or says how long
@@ -200,10 +200,15 @@ func (e *Engine) admit(ctx context.Context, job *store.Job, t *store.Task,
 	return 0, true, nil
 }
 
-func (e *Engine) slotKeys(t *store.Task, orgID string) []string {
+// taskSlotKeys names the caps a task holds: its provider's, and its
+// organization's when organizations are capped (only then is the job read
+// to learn the organization).
+func (e *Engine) taskSlotKeys(ctx context.Context, t *store.Task) []string {
 	keys := []string{"provider:" + t.Provider}
-	if e.cfg.OrgConcurrency > 0 && orgID != "" {
-		keys = append(keys, "org:"+orgID)
+	if e.cfg.OrgConcurrency > 0 {
+		if job, err := e.Store.JobByID(ctx, t.JobID); err == nil {
+			keys = append(keys, "org:"+job.OrgID)
+		}
 	}
 	return keys
 }
@@ -211,12 +216,7 @@ func (e *Engine) slotKeys(t *store.Task, orgID string) []string {
 // releaseSlots gives back the task's slots; a slot it does not hold is
 // ignored.
 func (e *Engine) releaseSlots(ctx context.Context, t *store.Task) {
-	job, err := e.Store.JobByID(ctx, t.JobID)
-	orgID := ""
-	if err == nil {
-		orgID = job.OrgID
-	}
-	for _, key := range e.slotKeys(t, orgID) {
+	for _, key := range e.taskSlotKeys(ctx, t) {
 		if err := e.Slots.Release(ctx, key, t.ID); err != nil &&
 			!errors.Is(err, ratelimit.ErrNotHeld) {
 			e.Logger.WarnContext(ctx, "engine: releasing a slot", slog.String("task_id", t.ID),
@@ -229,11 +229,7 @@ func (e *Engine) releaseSlots(ctx context.Context, t *store.Task) {
 // to expiry is not taken back: the cap may briefly be exceeded by one task
 // rather than a rendering job be abandoned.
 func (e *Engine) renewSlots(ctx context.Context, t *store.Task) {
-	job, err := e.Store.JobByID(ctx, t.JobID)
-	if err != nil {
-		return
-	}
-	for _, key := range e.slotKeys(t, job.OrgID) {
+	for _, key := range e.taskSlotKeys(ctx, t) {
 		_ = e.Slots.Renew(ctx, key, t.ID, e.cfg.SlotTTL)
 	}
 }
@@ -277,14 +273,14 @@ func (e *Engine) apply(ctx context.Context, job *store.Job, t *store.Task, tp ta
 	}
 	delay := st.PollAfter
 	if delay <= 0 {
-		delay = e.pollDelay(t, 0)
+		delay = e.pollDelay(t)
 	}
 	return queue.Snooze(min(max(delay, 100*time.Millisecond), e.cfg.PollMax))
 }
 
 // pollDelay backs off with the time a task has been rendering: checks come
 // quickly at first and settle at PollMax for long renders.
-func (e *Engine) pollDelay(t *store.Task, _ int) time.Duration {
+func (e *Engine) pollDelay(t *store.Task) time.Duration {
 	elapsed := e.now().Sub(t.StartedAt)
 	d := max(e.cfg.PollMin, elapsed/10)
 	return min(d, e.cfg.PollMax)

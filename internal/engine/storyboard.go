@@ -246,7 +246,7 @@ func (e *Engine) submitShots(ctx context.Context, sub Submission, durations []in
 		t.DedupeKey = dedupeKey(t, tp)
 		t.EstimatedCostCents = p.Capabilities().Estimate(e.providerRequest(t, tp))
 		if v.FirstFrame != nil {
-			kf, cost := e.keyframeTask(v.FirstFrame, t, r0(req, durations[i]))
+			kf, cost := e.keyframeTask(v.FirstFrame, t, withDuration(req, durations[i]))
 			tp.After = kf.ID
 			t.Params = mustJSON(tp)
 			estimate += cost
@@ -294,8 +294,8 @@ func (e *Engine) submitShots(ctx context.Context, sub Submission, durations []in
 	return e.Store.JobByID(ctx, job.ID)
 }
 
-// r0 is req with one shot's duration.
-func r0(req Request, d int) Request {
+// withDuration is req with one shot's duration.
+func withDuration(req Request, d int) Request {
 	req.Duration = d
 	return req
 }
