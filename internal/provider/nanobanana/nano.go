@@ -1,12 +1,10 @@
 package nanobanana
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -186,30 +184,7 @@ func newJobID() (string, error) {
 
 // call POSTs body and returns a 2xx answer; errors are *provider.Error.
 func (a *Adapter) call(ctx context.Context, path string, body []byte) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+path,
-		bytes.NewReader(body))
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("nano: building request: %w", err))
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set(apiKeyHeader, a.apiKey)
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, provider.AsError(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if e := googleapi.MapHTTP(resp.StatusCode, resp.Header, raw); e != nil {
-		a.log.Debug("nano: call refused", "provider", Name, "status", resp.StatusCode,
-			"code", string(e.Code))
-		return nil, e
-	}
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("nano: reading response: %w", err))
-	}
-	if len(raw) > maxResponseBytes {
-		return nil, provider.NewError(provider.CodeProviderError, "nano: response too large")
-	}
-	return raw, nil
+	return provider.JSONCall{Name: "nano", Method: http.MethodPost, URL: a.base + path,
+		Body: body, Header: http.Header{apiKeyHeader: {a.apiKey}}, MaxBytes: maxResponseBytes,
+		MapError: googleapi.MapHTTP, Logger: a.log}.Do(ctx, a.client)
 }

@@ -1,12 +1,10 @@
 package replicate
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -278,37 +276,7 @@ func (a *Adapter) prediction(ctx context.Context, method, path string, body []by
 // call sends one request and returns the body of a 2xx answer; everything
 // else is a *provider.Error.
 func (a *Adapter) call(ctx context.Context, method, path string, body []byte) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("replicate: building request: %w", err))
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	start := time.Now()
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, provider.AsError(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err == nil && len(raw) > maxResponseBytes {
-		err = errors.New("replicate: response over 4 MiB")
-	}
-	if e := provider.FromHTTP(resp.StatusCode, resp.Header, raw); e != nil {
-		a.log.Debug("replicate: call refused", "provider", a.name, "method", method,
-			"status", resp.StatusCode, "error", e.Message,
-			"duration_ms", time.Since(start).Milliseconds())
-		return nil, e
-	}
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("replicate: reading response: %w", err))
-	}
-	return raw, nil
+	return provider.JSONCall{Name: "replicate", Method: method, URL: a.base + path,
+		Body: body, Header: http.Header{"Authorization": {"Bearer " + a.token}},
+		MaxBytes: maxResponseBytes, Logger: a.log}.Do(ctx, a.client)
 }

@@ -1,12 +1,10 @@
 package runway
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"maps"
 	"net/http"
@@ -229,51 +227,21 @@ func (a *Adapter) Cancel(ctx context.Context, jobID string) error {
 // call sends one request and returns the body of a 2xx answer; everything
 // else is a *provider.Error.
 func (a *Adapter) call(ctx context.Context, method, path string, body []byte) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("runway: building request: %w", err))
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	req.Header.Set("Authorization", "Bearer "+a.key)
-	req.Header.Set("X-Runway-Version", APIVersion)
-	start := time.Now()
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, provider.AsError(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err == nil && len(raw) > maxResponseBytes {
-		err = errors.New("runway: response over 1 MiB")
-	}
-	if e := httpError(resp, raw); e != nil {
-		a.log.Debug("runway: call refused", "provider", a.name, "method", method,
-			"status", resp.StatusCode, "error", e.Message,
-			"duration_ms", time.Since(start).Milliseconds())
-		return nil, e
-	}
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("runway: reading response: %w", err))
-	}
-	return raw, nil
+	return provider.JSONCall{Name: "runway", Method: method, URL: a.base + path, Body: body,
+		Header: http.Header{"Authorization": {"Bearer " + a.key},
+			"X-Runway-Version": {APIVersion}},
+		MaxBytes: maxResponseBytes, MapError: httpError, Logger: a.log}.Do(ctx, a.client)
 }
 
 // httpError maps a non-2xx answer. On top of provider.FromHTTP, a refusal
 // that talks about credits is quota_exhausted whatever its status, since
 // Runway documents no dedicated status for an empty balance.
-func httpError(resp *http.Response, raw []byte) *provider.Error {
-	e := provider.FromHTTP(resp.StatusCode, resp.Header, raw)
+func httpError(status int, header http.Header, raw []byte) *provider.Error {
+	e := provider.FromHTTP(status, header, raw)
 	if e == nil {
 		return nil
 	}
-	if resp.StatusCode >= 400 && resp.StatusCode < 500 && mentionsCredits(e.Message) {
+	if status >= 400 && status < 500 && mentionsCredits(e.Message) {
 		e.Code = provider.CodeQuotaExhausted
 	}
 	return e

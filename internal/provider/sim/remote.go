@@ -1,12 +1,10 @@
 package sim
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -160,37 +158,10 @@ func (r *Remote) job(ctx context.Context, method, path string, body []byte) (
 
 // call sends one request and returns the body of a 2xx answer.
 func (r *Remote) call(ctx context.Context, method, path string, body []byte) ([]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, r.base+path, rd)
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("sim: building request: %w", err))
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	c := provider.JSONCall{Name: "sim", Method: method, URL: r.base + path, Body: body,
+		MaxBytes: maxResponseBytes, Logger: r.log}
 	if r.token != "" {
-		req.Header.Set("Authorization", "Bearer "+r.token)
+		c.Header = http.Header{"Authorization": {"Bearer " + r.token}}
 	}
-	resp, err := r.client.Do(req)
-	if err != nil {
-		return nil, provider.AsError(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err == nil && len(raw) > maxResponseBytes {
-		err = errors.New("sim: response over 1 MiB")
-	}
-	if e := provider.FromHTTP(resp.StatusCode, resp.Header, raw); e != nil {
-		r.log.Debug("sim: remote call refused", "provider", Name, "method", method,
-			"path", path, "status", resp.StatusCode, "code", string(e.Code))
-		return nil, e
-	}
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("sim: reading response: %w", err))
-	}
-	return raw, nil
+	return c.Do(ctx, r.client)
 }

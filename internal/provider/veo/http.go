@@ -138,39 +138,9 @@ func (a *Adapter) authorize(req *http.Request) *provider.Error {
 // error is a *provider.Error.
 func (a *Adapter) call(ctx context.Context, method, loc, path string, body []byte) (
 	[]byte, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.baseFor(loc)+path, rd)
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("veo: building request: %w", err))
-	}
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if perr := a.authorize(req); perr != nil {
-		return nil, perr
-	}
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, provider.AsError(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if e := googleapi.MapHTTP(resp.StatusCode, resp.Header, raw); e != nil {
-		a.log.Debug("veo: call refused", "provider", Name, "method", method,
-			"status", resp.StatusCode, "code", string(e.Code))
-		return nil, e
-	}
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("veo: reading response: %w", err))
-	}
-	if len(raw) > maxResponseBytes {
-		return nil, provider.NewError(provider.CodeProviderError, "veo: response too large")
-	}
-	return raw, nil
+	return provider.JSONCall{Name: "veo", Method: method, URL: a.baseFor(loc) + path,
+		Body: body, Prepare: a.authorize, MaxBytes: maxResponseBytes,
+		MapError: googleapi.MapHTTP, Logger: a.log}.Do(ctx, a.client)
 }
 
 // Fetch downloads one output. Gemini API file URIs get the API key header,

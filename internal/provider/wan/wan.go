@@ -1,12 +1,10 @@
 package wan
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -214,39 +212,11 @@ func (a *Adapter) call(ctx context.Context, method, path string, body []byte) (a
 // the video models require.
 func (a *Adapter) send(ctx context.Context, method, path string, body []byte) ([]byte,
 	error) {
-	var rd io.Reader
+	h := http.Header{"Authorization": {"Bearer " + a.key}}
 	if body != nil {
-		rd = bytes.NewReader(body)
+		h.Set("X-DashScope-Async", "enable")
 	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("wan: building request: %w", err))
-	}
-	req.Header.Set("Authorization", "Bearer "+a.key)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-DashScope-Async", "enable")
-	}
-	begin := time.Now()
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return nil, provider.AsError(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
-	if err != nil {
-		return nil, provider.AsError(fmt.Errorf("wan: reading answer: %w", err))
-	}
-	if len(raw) > maxResponseBytes {
-		return nil, provider.NewError(provider.CodeProviderError, "answer over 1 MiB")
-	}
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		e := vendorError(resp.StatusCode, resp.Header, raw)
-		a.log.DebugContext(ctx, "wan: call refused", "provider", Name, "method", method,
-			"path", path, "status", resp.StatusCode, "code", e.ProviderCode,
-			"duration_ms", time.Since(begin).Milliseconds())
-		return nil, e
-	}
-	return raw, nil
+	return provider.JSONCall{Name: "wan", Method: method, URL: a.base + path, Body: body,
+		Header: h, MaxBytes: maxResponseBytes, MapError: vendorError,
+		Logger: a.log}.Do(ctx, a.client)
 }
