@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/reelforge/reelforge/internal/auth"
 	"github.com/reelforge/reelforge/internal/db"
 	"github.com/reelforge/reelforge/internal/db/dbtest"
@@ -26,6 +24,7 @@ import (
 	"github.com/reelforge/reelforge/internal/provider/sim"
 	"github.com/reelforge/reelforge/internal/queue"
 	"github.com/reelforge/reelforge/internal/ratelimit"
+	"github.com/reelforge/reelforge/internal/redistest"
 	"github.com/reelforge/reelforge/internal/secret"
 	"github.com/reelforge/reelforge/internal/storage"
 	"github.com/reelforge/reelforge/internal/store"
@@ -129,26 +128,13 @@ func setupEngine(t *testing.T, dialect string, o engineOpts) *engineBundle {
 	var slots ratelimit.Semaphore = ratelimit.NewMemorySemaphore()
 	var relay *queue.Redis
 	if o.redisQueue || dialect == db.MySQL {
-		rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
-		if err := rdb.Ping(ctx).Err(); err != nil {
-			if os.Getenv("CI") != "" {
-				t.Fatalf("Redis is required under CI: %v", err)
-			}
-			t.Skipf("Redis not reachable: %v", err)
-		}
-		prefix := "rftest:" + dbtest.RandomHex(4)
+		rdb := redistest.Client(t)
+		prefix := redistest.Prefix(t, rdb, "engine")
 		relay = queue.NewRedis(queue.RedisConfig{Client: rdb, Prefix: prefix + ":q", DB: d,
 			Logger: log})
 		backend = relay
 		limiter = ratelimit.NewRedis(rdb, prefix+":rl")
 		slots = ratelimit.NewRedisSemaphore(rdb, prefix+":slots")
-		t.Cleanup(func() {
-			keys, _ := rdb.Keys(ctx, prefix+"*").Result()
-			if len(keys) > 0 {
-				rdb.Del(ctx, keys...)
-			}
-			_ = rdb.Close()
-		})
 	}
 	metrics := obs.NewMetrics()
 	var cold storage.Disk

@@ -4,42 +4,19 @@ import (
 	"context"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/reelforge/reelforge/internal/db"
 	"github.com/reelforge/reelforge/internal/db/dbtest"
+	"github.com/reelforge/reelforge/internal/redistest"
 )
 
 func TestMain(m *testing.M) { os.Exit(dbtest.Main(m)) }
 
-// redisAddr is the Redis that tests use, overridable with
-// REELFORGE_TEST_REDIS_ADDR.
-func redisAddr() string {
-	if a := os.Getenv("REELFORGE_TEST_REDIS_ADDR"); a != "" {
-		return a
-	}
-	return "127.0.0.1:6379"
-}
+func testRedisClient(t testing.TB) *redis.Client { return redistest.Client(t) }
 
-// testRedisClient returns a client of the test Redis (DB 0), closed when the
-// test ends. An unreachable Redis skips the test, or fails it under CI.
-func testRedisClient(t testing.TB) *redis.Client {
-	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: redisAddr(), DB: 0})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := c.Ping(ctx).Err(); err != nil {
-		_ = c.Close()
-		if os.Getenv("CI") != "" {
-			t.Fatalf("Redis is required under CI at %s: %v", redisAddr(), err)
-		}
-		t.Skipf("Redis not reachable at %s, skipping: %v", redisAddr(), err)
-	}
-	t.Cleanup(func() { _ = c.Close() })
-	return c
-}
+func redisAddr() string { return redistest.Addr() }
 
 // deleteKeys removes every key of the store r (its unique test prefix).
 func deleteKeys(t testing.TB, c *redis.Client, r *Redis) {
